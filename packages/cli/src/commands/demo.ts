@@ -1,0 +1,30 @@
+import { mkdtempSync, writeFileSync, rmSync } from "node:fs"
+import os from "node:os"
+import path from "node:path"
+import { createEngine } from "@tandem/core/engine"
+import { DEMO_FILE, DEMO_FILE_CONTENT, DEMO_PROMPT } from "@tandem/testing/demo-script"
+import { builtins } from "../builtins"
+import { bold, dim } from "../render"
+import { runMessage } from "./run"
+
+/** A session on the built-in scripted model in a scratch project: no key, no network. */
+export async function demoCommand() {
+  const directory = mkdtempSync(path.join(os.tmpdir(), "tandem-demo-"))
+  writeFileSync(path.join(directory, DEMO_FILE), DEMO_FILE_CONTENT)
+  const engine = createEngine({
+    directory,
+    dbFile: path.join(directory, ".tandem", "demo.db"),
+    builtins,
+    interactive: false,
+    config: { model: "scripted/scripted", tandem: { title: false, max_steps: 50 } },
+  })
+  console.log(bold("tandem demo") + dim(` · scripted model · project ${directory}`))
+  console.log(dim("> ") + DEMO_PROMPT + "\n")
+  try {
+    const result = await runMessage(engine, { message: DEMO_PROMPT })
+    return result.code
+  } finally {
+    await engine.close()
+    rmSync(directory, { recursive: true, force: true })
+  }
+}

@@ -1,0 +1,43 @@
+import { createEngine } from "@tandem/core/engine"
+import { ConfigError } from "@tandem/core/config/config"
+import { passwordFromEnv } from "@tandem/server/app"
+import { serve } from "@tandem/server/serve"
+import { builtins } from "../builtins"
+import { flags } from "../args"
+
+export async function serveCommand(args: string[]) {
+  const parsed = flags(args, {
+    port: { type: "string", short: "p" },
+    hostname: { type: "string" },
+    dir: { type: "string" },
+  })
+  if (!parsed.ok) {
+    console.error(`tandem serve: ${parsed.message}`)
+    return 2
+  }
+  const port = Number(parsed.values.port ?? 4096)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`tandem serve: --port must be a number from 0 to 65535, got "${parsed.values.port}"`)
+    return 2
+  }
+  let engine
+  try {
+    engine = createEngine({ directory: parsed.values.dir ?? process.cwd(), builtins })
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`tandem serve: ${error.message}`)
+      return 1
+    }
+    throw error
+  }
+  const server = serve(engine, { port, hostname: parsed.values.hostname, password: passwordFromEnv() })
+  console.log(`tandem server listening on ${server.url}`)
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve()
+    process.once("SIGINT", stop)
+    process.once("SIGTERM", stop)
+  })
+  await server.stop()
+  await engine.close()
+  return 0
+}

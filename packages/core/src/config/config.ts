@@ -1,0 +1,142 @@
+import { z } from "zod"
+import { existsSync, readFileSync } from "node:fs"
+import os from "node:os"
+import path from "node:path"
+import { mergeDeep } from "remeda"
+import { parseJsonc } from "./jsonc"
+
+export const PermissionAction = z.enum(["allow", "ask", "deny"])
+export type PermissionAction = z.infer<typeof PermissionAction>
+
+/** Per tool: one action, or actions per wildcard pattern. */
+export const PermissionConfig = z.union([
+  PermissionAction,
+  z.record(z.string(), z.union([PermissionAction, z.record(z.string(), PermissionAction)])),
+])
+export type PermissionConfig = z.infer<typeof PermissionConfig>
+
+export const ModelConfig = z
+  .object({
+    id: z.string().optional(),
+    name: z.string().optional(),
+    cost: z.object({ input: z.number(), output: z.number(), cache_read: z.number().optional() }).partial().optional(),
+    limit: z.object({ context: z.number(), output: z.number() }).partial().optional(),
+  })
+  .loose()
+
+export const ProviderConfig = z
+  .object({
+    npm: z.string().optional(),
+    name: z.string().optional(),
+    options: z
+      .object({ baseURL: z.string().optional(), apiKey: z.string().optional(), headers: z.record(z.string(), z.string()).optional() })
+      .loose()
+      .optional(),
+    models: z.record(z.string(), ModelConfig).optional(),
+  })
+  .loose()
+export type ProviderConfig = z.infer<typeof ProviderConfig>
+
+export const AgentConfig = z
+  .object({
+    model: z.string().optional(),
+    prompt: z.string().optional(),
+    description: z.string().optional(),
+    mode: z.enum(["primary", "subagent", "all"]).optional(),
+    tools: z.record(z.string(), z.boolean()).optional(),
+    permission: PermissionConfig.optional(),
+    temperature: z.number().optional(),
+    steps: z.number().int().positive().optional(),
+    disable: z.boolean().optional(),
+  })
+  .loose()
+export type AgentConfig = z.infer<typeof AgentConfig>
+
+/** Tandem's own settings, in the `tandem` block of opencode.json. */
+export const TandemConfig = z
+  .object({
+    /** Generate a session title with the small model after the first message. */
+    title: z.boolean().default(true),
+    /** Maximum steps of one prompt loop before it stops. */
+    max_steps: z.number().int().positive().default(100),
+  })
+  .loose()
+export type TandemConfig = z.infer<typeof TandemConfig>
+
+export const Config = z
+  .object({
+    $schema: z.string().optional(),
+    model: z.string().optional(),
+    small_model: z.string().optional(),
+    default_agent: z.string().optional(),
+    provider: z.record(z.string(), ProviderConfig).optional(),
+    agent: z.record(z.string(), AgentConfig).optional(),
+    permission: PermissionConfig.optional(),
+    subagent_depth: z.number().int().nonnegative().optional(),
+    tandem: TandemConfig.optional(),
+  })
+  .loose()
+  .meta({ id: "Config" })
+export type Config = z.infer<typeof Config>
+
+/** A config file that could not be read, with the file and what is wrong. */
+export class ConfigError extends Error {
+  override name = "ConfigError"
+  constructor(
+    readonly file: string,
+    readonly problem: string,
+  ) {
+    super(`${file}: ${problem}`)
+  }
+}
+
+/** Replaces `{env:VAR}` and `{file:path}` in raw config text, as opencode does. */
+export function substitute(text: string, dir: string, env: Record<string, string | undefined>) {
+  return text
+    .replace(/\{env:([^}]+)\}/g, (_, name: string) => JSON.stringify(env[name] ?? "").slice(1, -1))
+    .replace(/\{file:([^}]+)\}/g, (_, file: string) => {
+      const resolved = file.startsWith("~/") ? path.join(os.homedir(), file.slice(2)) : path.resolve(dir, file)
+      return JSON.stringify(readFileSync(resolved, "utf8").trim()).slice(1, -1)
+    })
+}
+
+/** Reads one config file; undefined when it does not exist. */
+export function readConfigFile(file: string, env: Record<string, string | undefined> = process.env): Config | undefined {
+  if (!existsSync(file)) return undefined
+  let raw: unknown
+  try {
+    raw = parseJsonc(substitute(readFileSync(file, "utf8"), path.dirname(file), env))
+  } catch (error) {
+    throw new ConfigError(file, error instanceof Error ? error.message : String(error))
+  }
+  const parsed = Config.safeParse(raw)
+  if (!parsed.success) throw new ConfigError(file, z.prettifyError(parsed.error))
+  return parsed.data
+}
+
+/** The global config directory: `$XDG_CONFIG_HOME/opencode`, shared with opencode. */
+export function globalConfigDirectory(env: Record<string, string | undefined> = process.env) {
+  return path.join(env.XDG_CONFIG_HOME || path.join(os.homedir(), ".config"), "opencode")
+}
+
+const names = ["config.json", "opencode.json", "opencode.jsonc"]
+
+/** Global config, then the project's (`opencode.json` / `opencode.jsonc` in the directory), merged. */
+export function loadConfig(directory: string, env: Record<string, string | undefined> = process.env): Config {
+  const files = [
+    ...names.map((name) => path.join(globalConfigDirectory(env), name)),
+    ...names.slice(1).map((name) => path.join(directory, name)),
+    ...names.slice(1).map((name) => path.join(directory, ".opencode", name)),
+  ]
+  let merged: Config = {}
+  for (const file of files) {
+    const config = readConfigFile(file, env)
+    if (config) merged = mergeDeep(merged, config) as Config
+  }
+  return merged
+}
+
+/** Tandem's settings with defaults applied. */
+export function tandemSettings(config: Config): TandemConfig {
+  return TandemConfig.parse(config.tandem ?? {})
+}

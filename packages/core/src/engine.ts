@@ -1,0 +1,178 @@
+import path from "node:path"
+import { Bus } from "./bus/bus"
+import { loadAgents, type AgentInfo } from "./agent/agent"
+import { loadConfig, tandemSettings, type Config } from "./config/config"
+import { Permissions } from "./permission/permission"
+import { defaultModel, parseModel, resolveModel, type ProviderFactory, type ResolvedModel } from "./provider/provider"
+import { SessionRunner } from "./session/prompt"
+import { StatusTracker } from "./session/status"
+import { Store } from "./session/store"
+import type { ModelRef, UserMessage } from "./session/message"
+import { dataDirectory, openDb } from "./storage/db"
+import { createTaskTool, DEFAULT_SUBAGENT_DEPTH, type TaskRunner } from "./tool/task"
+import { ReadTool } from "./tool/read"
+import { WriteTool } from "./tool/write"
+import { EditTool } from "./tool/edit"
+import { BashTool } from "./tool/bash"
+import { GlobTool } from "./tool/glob"
+import { GrepTool } from "./tool/grep"
+import { ListTool } from "./tool/list"
+import type { Tool } from "./tool/tool"
+
+export type EngineOptions = {
+  /** The project directory: config, agent files and file tools are relative to it. */
+  directory: string
+  /** SQLite file; defaults to `$XDG_DATA_HOME/tandem/tandem.db`. ":memory:" for a private store. */
+  dbFile?: string
+  /** Config to use instead of reading opencode.json files. */
+  config?: Config
+  /** Providers that need no npm package, e.g. the scripted model. */
+  builtins?: Record<string, ProviderFactory>
+  /** False where nobody can answer a permission ask (headless runs): asks are refused. */
+  interactive?: boolean
+  env?: Record<string, string | undefined>
+}
+
+export type Engine = ReturnType<typeof createEngine>
+
+const fileTools: Tool[] = [ReadTool, WriteTool, EditTool, BashTool, GlobTool, GrepTool, ListTool] as Tool[]
+
+/** Assembles storage, bus, config, agents, permissions and the session runner for one project. */
+export function createEngine(options: EngineOptions) {
+  const directory = path.resolve(options.directory)
+  const env = options.env ?? process.env
+  const config = options.config ?? loadConfig(directory, env)
+  const settings = tandemSettings(config)
+  const builtins = options.builtins ?? {}
+  const bus = new Bus()
+  const db = openDb(options.dbFile ?? path.join(dataDirectory(env), "tandem.db"))
+  const store = new Store(db, bus)
+  const status = new StatusTracker(bus)
+  let interactive = options.interactive ?? true
+  const permissions = new Permissions(bus, () => interactive)
+  const agents = loadAgents(config, directory)
+  const maxDepth = config.subagent_depth ?? DEFAULT_SUBAGENT_DEPTH
+  const models = new Map<string, ResolvedModel>()
+
+  const model = (ref: ModelRef) => {
+    const key = `${ref.providerID}/${ref.modelID}`
+    let resolved = models.get(key)
+    if (!resolved) {
+      resolved = resolveModel(key, config, builtins, env)
+      models.set(key, resolved)
+    }
+    return resolved
+  }
+
+  const depthOf = (sessionID: string) => {
+    let depth = 0
+    let current = store.getSession(sessionID)
+    while (current?.parentID) {
+      depth++
+      current = store.getSession(current.parentID)
+    }
+    return depth
+  }
+
+  const subagents = () => [...agents.values()].filter((agent) => agent.mode !== "primary")
+
+  const taskRunner: TaskRunner = {
+    async run(input) {
+      if (depthOf(input.parent.sessionID) >= maxDepth)
+        return { ok: false, error: `sub-agents may nest at most ${maxDepth} levels deep (subagent_depth); do this work yourself` }
+      const existing = input.task_id ? store.getSession(input.task_id) : undefined
+      if (input.task_id && existing?.parentID !== input.parent.sessionID)
+        return { ok: false, error: `task_id ${input.task_id} is not a task of this session` }
+      const child =
+        existing ??
+        store.createSession({
+          parentID: input.parent.sessionID,
+          directory,
+          title: `${input.description} (@${input.agent.name} subagent)`,
+          agent: input.agent.name,
+        })
+      input.parent.progress({ metadata: { sessionId: child.id } })
+      const parentUser = store.messages(input.parent.sessionID).findLast((m) => m.info.role === "user")?.info as
+        | UserMessage
+        | undefined
+      const onAbort = () => runner.abort(child.id)
+      input.parent.abort.addEventListener("abort", onAbort, { once: true })
+      try {
+        const reply = await runner.prompt(child.id, {
+          agent: input.agent.name,
+          model: input.agent.model ?? parentUser?.model,
+          parts: [{ type: "text", text: input.prompt }],
+        })
+        if (reply.info.role === "assistant" && reply.info.error)
+          return { ok: false, sessionID: child.id, error: `the sub-agent failed: ${reply.info.error.data.message}` }
+        const text = reply.parts.findLast((part) => part.type === "text")
+        return { ok: true, sessionID: child.id, text: text?.type === "text" ? text.text : "" }
+      } finally {
+        input.parent.abort.removeEventListener("abort", onAbort)
+      }
+    },
+  }
+
+  const tools = (input: { sessionID: string; agent: AgentInfo }): Tool[] => {
+    const chain = ancestorsAndSelf(input.sessionID).map((s) => agents.get(s.agent ?? input.agent.name) ?? input.agent)
+    const enabled = (id: string) => chain.every((agent) => agent.tools[id] !== false) && input.agent.tools[id] !== false
+    const list = fileTools.filter((tool) => enabled(tool.id))
+    if (enabled("task") && depthOf(input.sessionID) < maxDepth)
+      list.push(createTaskTool({ subagents: subagents(), depth: maxDepth, runner: taskRunner }) as unknown as Tool)
+    return list
+  }
+
+  const ancestorsAndSelf = (sessionID: string) => {
+    const chain = []
+    let current = store.getSession(sessionID)
+    while (current) {
+      chain.push(current)
+      current = current.parentID ? store.getSession(current.parentID) : undefined
+    }
+    return chain
+  }
+
+  const runner: SessionRunner = new SessionRunner({
+    store,
+    status,
+    permissions,
+    config,
+    directory,
+    agents,
+    maxSteps: settings.max_steps,
+    title: settings.title,
+    model,
+    defaultModel: () => parseModel(defaultModel(config, builtins)),
+    tools,
+  })
+
+  return {
+    directory,
+    config,
+    bus,
+    db,
+    store,
+    status,
+    permissions,
+    agents,
+    runner,
+    model,
+    builtins,
+    /** Turns permission asks into refusals (true) or requests a client answers (false). */
+    setInteractive(value: boolean) {
+      interactive = value
+    },
+    /** Deletes a session and its descendants, aborting any that are running. */
+    deleteSession(sessionID: string) {
+      for (const session of ancestorsAndSelf(sessionID).slice(0, 1)) runner.abort(session.id)
+      const removed = store.deleteSession(sessionID)
+      for (const info of removed) runner.abort(info.id)
+      return removed
+    },
+    async close() {
+      for (const session of Object.keys(status.all())) runner.abort(session)
+      await runner.settle()
+      db.close()
+    },
+  }
+}

@@ -1,0 +1,98 @@
+import type { LanguageModel } from "ai"
+import { createAnthropic } from "@ai-sdk/anthropic"
+import { createOpenAI } from "@ai-sdk/openai"
+import { createOpenAICompatible } from "@ai-sdk/openai-compatible"
+import type { Config, ProviderConfig } from "../config/config"
+
+/** A model the engine can call, with what it costs per million tokens. */
+export type ResolvedModel = {
+  providerID: string
+  modelID: string
+  language: LanguageModel
+  cost: { input: number; output: number; cacheRead: number }
+}
+
+/** Builds a language model for a provider block; `scripted` and other built-ins are passed in. */
+export type ProviderFactory = (input: { providerID: string; modelID: string; config: ProviderConfig }) => LanguageModel
+
+/** A model reference that does not resolve, with the reason a user can act on. */
+export class ModelNotFoundError extends Error {
+  override name = "ModelNotFoundError"
+}
+
+const known: Record<string, { npm: string; env: string }> = {
+  anthropic: { npm: "@ai-sdk/anthropic", env: "ANTHROPIC_API_KEY" },
+  openai: { npm: "@ai-sdk/openai", env: "OPENAI_API_KEY" },
+}
+
+const packages: Record<string, ProviderFactory> = {
+  "@ai-sdk/openai-compatible": ({ providerID, modelID, config }) =>
+    createOpenAICompatible({
+      name: providerID,
+      baseURL: config.options?.baseURL ?? "",
+      apiKey: config.options?.apiKey,
+      headers: config.options?.headers,
+      includeUsage: true,
+    }).chatModel(modelID),
+  "@ai-sdk/anthropic": ({ modelID, config }) =>
+    createAnthropic({ apiKey: config.options?.apiKey, baseURL: config.options?.baseURL, headers: config.options?.headers })(
+      modelID,
+    ),
+  "@ai-sdk/openai": ({ modelID, config }) =>
+    createOpenAI({ apiKey: config.options?.apiKey, baseURL: config.options?.baseURL, headers: config.options?.headers })(
+      modelID,
+    ),
+}
+
+/** Splits "provider/model" (the model part may itself contain slashes). */
+export function parseModel(ref: string) {
+  const slash = ref.indexOf("/")
+  if (slash <= 0 || slash === ref.length - 1)
+    throw new ModelNotFoundError(`model "${ref}" must be written as "provider/model"`)
+  return { providerID: ref.slice(0, slash), modelID: ref.slice(slash + 1) }
+}
+
+/** Every provider the config names, plus built-ins whose key is in the environment. */
+export function providerBlocks(config: Config, builtins: Record<string, ProviderFactory>, env = process.env) {
+  const blocks: Record<string, ProviderConfig> = {}
+  for (const id of Object.keys(builtins)) blocks[id] = { models: { [id]: {} } }
+  for (const [id, info] of Object.entries(known)) if (env[info.env]) blocks[id] = { npm: info.npm, models: {} }
+  for (const [id, block] of Object.entries(config.provider ?? {})) blocks[id] = { ...blocks[id], ...block }
+  return blocks
+}
+
+/** The model to use when none is given: config `model`, else the first configured provider's first model. */
+export function defaultModel(config: Config, builtins: Record<string, ProviderFactory> = {}) {
+  if (config.model) return config.model
+  for (const [id, block] of Object.entries(config.provider ?? {})) {
+    const first = Object.keys(block.models ?? {})[0]
+    if (first) return `${id}/${first}`
+  }
+  const builtin = Object.keys(builtins)[0]
+  const hint = builtin ? `, or pass --model ${builtin}/${builtin} to try the built-in scripted model` : ""
+  throw new ModelNotFoundError(`no model configured: set "model" in opencode.json${hint}`)
+}
+
+/** Resolves "provider/model" against the config's provider blocks. */
+export function resolveModel(
+  ref: string,
+  config: Config,
+  builtins: Record<string, ProviderFactory>,
+  env = process.env,
+): ResolvedModel {
+  const { providerID, modelID } = parseModel(ref)
+  const block = providerBlocks(config, builtins, env)[providerID]
+  if (!block) throw new ModelNotFoundError(`provider "${providerID}" is not configured`)
+  const model = block.models?.[modelID]
+  const apiModelID = model?.id ?? modelID
+  const factory = builtins[providerID] ?? packages[block.npm ?? known[providerID]?.npm ?? "@ai-sdk/openai-compatible"]
+  if (!factory) throw new ModelNotFoundError(`provider "${providerID}" uses unsupported package "${block.npm}"`)
+  const apiKey = block.options?.apiKey ?? (known[providerID] ? env[known[providerID].env] : undefined)
+  const language = factory({ providerID, modelID: apiModelID, config: { ...block, options: { ...block.options, apiKey } } })
+  return {
+    providerID,
+    modelID,
+    language,
+    cost: { input: model?.cost?.input ?? 0, output: model?.cost?.output ?? 0, cacheRead: model?.cost?.cache_read ?? 0 },
+  }
+}

@@ -1,0 +1,204 @@
+import type { Db } from "../storage/db"
+import type { Bus } from "../bus/bus"
+import { ascending } from "../id/id"
+import { emptyTokens, addTokens, type Message, type Part, type WithParts, type Tokens } from "./message"
+import { SessionInfo } from "./session-info"
+import {
+  MessageRemoved,
+  MessageUpdated,
+  PartDelta,
+  PartUpdated,
+  SessionCreated,
+  SessionDeleted,
+  SessionUpdated,
+} from "./events"
+
+export const VERSION = "0.1.0"
+
+const adjectives = ["quiet", "brisk", "clever", "steady", "bright", "calm", "keen", "swift", "bold", "gentle"]
+const nouns = ["falcon", "otter", "maple", "river", "comet", "harbor", "willow", "lynx", "ember", "meadow"]
+
+function slug() {
+  const pick = (list: string[]) => list[Math.floor(Math.random() * list.length)]!
+  return `${pick(adjectives)}-${pick(nouns)}`
+}
+
+export type CreateSessionInput = {
+  parentID?: string
+  title?: string
+  directory: string
+  agent?: string
+  model?: { providerID: string; modelID: string }
+}
+
+/**
+ * Sessions, messages and parts in SQLite. Every write is published on the bus after it is
+ * committed; callers that need several writes to be atomic wrap them in `transaction`.
+ */
+export class Store {
+  private queued: (() => void)[] | undefined
+
+  constructor(
+    readonly db: Db,
+    readonly bus: Bus,
+  ) {}
+
+  /** Runs `fn` in one transaction; events raised inside are published after the commit. */
+  transaction<T>(fn: () => T): T {
+    if (this.queued) return fn()
+    const queued: (() => void)[] = []
+    this.queued = queued
+    try {
+      const result = this.db.transaction(fn)()
+      this.queued = undefined
+      for (const publish of queued) publish()
+      return result
+    } finally {
+      this.queued = undefined
+    }
+  }
+
+  private announce(publish: () => void) {
+    if (this.queued) this.queued.push(publish)
+    else publish()
+  }
+
+  createSession(input: CreateSessionInput): SessionInfo {
+    const now = Date.now()
+    const info: SessionInfo = {
+      id: ascending("session", now),
+      slug: slug(),
+      projectID: "global",
+      directory: input.directory,
+      path: "",
+      parentID: input.parentID,
+      title: input.title ?? `${input.parentID ? "Child session" : "New session"} - ${new Date(now).toISOString()}`,
+      agent: input.agent,
+      model: input.model ? { id: input.model.modelID, providerID: input.model.providerID } : undefined,
+      version: VERSION,
+      cost: 0,
+      tokens: emptyTokens(),
+      time: { created: now, updated: now },
+    }
+    this.db
+      .query("insert into session (id, parent_id, time_updated, data) values (?, ?, ?, ?)")
+      .run(info.id, info.parentID ?? null, now, JSON.stringify(info))
+    this.announce(() => this.bus.publish(SessionCreated, { sessionID: info.id, info }))
+    return info
+  }
+
+  getSession(id: string): SessionInfo | undefined {
+    const row = this.db.query("select data from session where id = ?").get(id) as { data: string } | null
+    return row ? (JSON.parse(row.data) as SessionInfo) : undefined
+  }
+
+  listSessions(options: { roots?: boolean; limit?: number } = {}): SessionInfo[] {
+    const where = options.roots ? "where parent_id is null" : ""
+    const rows = this.db
+      .query(`select data from session ${where} order by time_updated desc limit ?`)
+      .all(options.limit ?? -1) as { data: string }[]
+    return rows.map((row) => JSON.parse(row.data) as SessionInfo)
+  }
+
+  children(id: string): SessionInfo[] {
+    const rows = this.db.query("select data from session where parent_id = ? order by id").all(id) as { data: string }[]
+    return rows.map((row) => JSON.parse(row.data) as SessionInfo)
+  }
+
+  /** Applies `change` to the stored session and publishes `session.updated`. */
+  updateSession(id: string, change: (info: SessionInfo) => SessionInfo): SessionInfo | undefined {
+    const current = this.getSession(id)
+    if (!current) return undefined
+    const next = { ...change(current), time: { ...current.time, updated: Date.now() } }
+    this.db
+      .query("update session set data = ?, time_updated = ? where id = ?")
+      .run(JSON.stringify(next), next.time.updated, id)
+    this.announce(() => this.bus.publish(SessionUpdated, { sessionID: id, info: next }))
+    return next
+  }
+
+  /** Adds a step's tokens and cost to the session's totals. */
+  addUsage(id: string, tokens: Tokens, cost: number) {
+    return this.updateSession(id, (info) => ({ ...info, tokens: addTokens(info.tokens, tokens), cost: info.cost + cost }))
+  }
+
+  /** Deletes a session, its descendants, their messages and parts. */
+  deleteSession(id: string): SessionInfo[] {
+    const removed: SessionInfo[] = []
+    const visit = (sessionID: string) => {
+      for (const child of this.children(sessionID)) visit(child.id)
+      const info = this.getSession(sessionID)
+      if (!info) return
+      this.db.query("delete from part where session_id = ?").run(sessionID)
+      this.db.query("delete from message where session_id = ?").run(sessionID)
+      this.db.query("delete from session where id = ?").run(sessionID)
+      removed.push(info)
+    }
+    this.transaction(() => visit(id))
+    for (const info of removed) this.bus.publish(SessionDeleted, { sessionID: info.id, info })
+    return removed
+  }
+
+  upsertMessage(info: Message) {
+    this.db
+      .query("insert into message (id, session_id, data) values (?, ?, ?) on conflict(id) do update set data = excluded.data")
+      .run(info.id, info.sessionID, JSON.stringify(info))
+    this.announce(() => this.bus.publish(MessageUpdated, { sessionID: info.sessionID, info }))
+    return info
+  }
+
+  upsertPart(part: Part) {
+    this.db
+      .query(
+        "insert into part (id, message_id, session_id, data) values (?, ?, ?, ?) on conflict(id) do update set data = excluded.data",
+      )
+      .run(part.id, part.messageID, part.sessionID, JSON.stringify(part))
+    this.announce(() => this.bus.publish(PartUpdated, { sessionID: part.sessionID, part, time: Date.now() }))
+    return part
+  }
+
+  /** A streaming delta: announced on the bus only; the part is persisted at its boundary. */
+  delta(part: Part, field: string, delta: string) {
+    this.bus.publish(PartDelta, { sessionID: part.sessionID, messageID: part.messageID, partID: part.id, field, delta })
+  }
+
+  removeMessage(sessionID: string, messageID: string) {
+    this.transaction(() => {
+      this.db.query("delete from part where message_id = ?").run(messageID)
+      this.db.query("delete from message where id = ?").run(messageID)
+    })
+    this.bus.publish(MessageRemoved, { sessionID, messageID })
+  }
+
+  getMessage(sessionID: string, messageID: string): WithParts | undefined {
+    const row = this.db.query("select data from message where id = ? and session_id = ?").get(messageID, sessionID) as {
+      data: string
+    } | null
+    if (!row) return undefined
+    return { info: JSON.parse(row.data) as Message, parts: this.parts(messageID) }
+  }
+
+  parts(messageID: string): Part[] {
+    const rows = this.db.query("select data from part where message_id = ? order by id").all(messageID) as { data: string }[]
+    return rows.map((row) => JSON.parse(row.data) as Part)
+  }
+
+  /** A session's messages with their parts, oldest first; `limit` keeps the newest ones. */
+  messages(sessionID: string, limit?: number): WithParts[] {
+    const rows = this.db
+      .query("select data from message where session_id = ? order by id")
+      .all(sessionID) as { data: string }[]
+    const infos = rows.map((row) => JSON.parse(row.data) as Message)
+    const kept = limit ? infos.slice(-limit) : infos
+    const partRows = this.db
+      .query("select message_id, data from part where session_id = ? order by id")
+      .all(sessionID) as { message_id: string; data: string }[]
+    const byMessage = new Map<string, Part[]>()
+    for (const row of partRows) {
+      const list = byMessage.get(row.message_id) ?? []
+      list.push(JSON.parse(row.data) as Part)
+      byMessage.set(row.message_id, list)
+    }
+    return kept.map((info) => ({ info, parts: byMessage.get(info.id) ?? [] }))
+  }
+}

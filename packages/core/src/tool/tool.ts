@@ -1,0 +1,54 @@
+import type { z } from "zod"
+
+/** The outcome of asking for a permission: granted, or refused with a reason the model sees. */
+export type PermissionOutcome = { granted: true } | { granted: false; reason: string }
+
+/** What a tool may ask for: a permission name (usually the tool id) and the patterns it touches. */
+export type PermissionAsk = {
+  permission: string
+  patterns: string[]
+  metadata?: Record<string, unknown>
+}
+
+/** Everything a tool may touch, handed in explicitly so a test can pass its own. */
+export type ToolContext = {
+  sessionID: string
+  messageID: string
+  callID: string
+  agent: string
+  /** The project directory; file tools are confined to it unless permission allows otherwise. */
+  directory: string
+  abort: AbortSignal
+  /** Asks the permission service; resolves once allowed, refused, or answered by a user. */
+  ask(request: PermissionAsk): Promise<PermissionOutcome>
+  /** Publishes a live title / metadata update on the running tool part. */
+  progress(update: { title?: string; metadata?: Record<string, unknown> }): void
+}
+
+/** A successful tool run: the output the model sees, a short title and metadata for clients. */
+export type ToolSuccess = { title: string; output: string; metadata: Record<string, unknown> }
+
+/** An expected tool failure, as a value: the message is what the model sees. */
+export type ToolFailure = { error: string; metadata?: Record<string, unknown> }
+
+export type ToolOutcome = ToolSuccess | ToolFailure
+
+export function fail(error: string, metadata?: Record<string, unknown>): ToolFailure {
+  return { error, metadata }
+}
+
+export function isFailure(outcome: ToolOutcome): outcome is ToolFailure {
+  return "error" in outcome
+}
+
+/** A tool: id, model-facing description, zod parameters and the function that runs it. */
+export type Tool<P extends z.ZodType = z.ZodType> = {
+  id: string
+  description: string
+  parameters: P
+  execute(args: z.infer<P>, ctx: ToolContext): Promise<ToolOutcome>
+}
+
+export function defineTool<P extends z.ZodType>(tool: Tool<P>): Tool<P> {
+  return tool
+}

@@ -1,0 +1,43 @@
+import { Hono } from "hono"
+import { basicAuth } from "hono/basic-auth"
+import type { Engine } from "@tandem/core/engine"
+import { VERSION } from "@tandem/core/session/store"
+import { configRoutes } from "./routes/config"
+import { eventRoutes } from "./routes/event"
+import { permissionRoutes } from "./routes/permission"
+import { sessionRoutes } from "./routes/session"
+import { openapi } from "./openapi"
+import "./events"
+
+export type AppOptions = {
+  /** When set, every route requires HTTP Basic auth with this password (any user name). */
+  password?: string
+  /** Extra route groups mounted at the root (the background task routes). */
+  extra?: Hono[]
+}
+
+/** The password from the environment, as opencode names it or as Tandem does. */
+export function passwordFromEnv(env: Record<string, string | undefined> = process.env) {
+  return env.TANDEM_SERVER_PASSWORD || env.OPENCODE_SERVER_PASSWORD || undefined
+}
+
+/** The HTTP app over an engine: opencode-compatible routes, SSE and the OpenAPI document. */
+export function createApp(engine: Engine, options: AppOptions = {}) {
+  const app = new Hono()
+  if (options.password) {
+    const password = options.password
+    app.use("*", basicAuth({ verifyUser: (_user, given) => given === password, realm: "tandem" }))
+  }
+  app.onError((error, c) => {
+    console.error("request failed", c.req.method, c.req.path, error)
+    return c.json({ name: "UnknownError", data: { message: error instanceof Error ? error.message : String(error) } }, 500)
+  })
+  app.notFound((c) => c.json({ name: "NotFoundError", data: { message: `no route ${c.req.method} ${c.req.path}` } }, 404))
+  app.route("/", configRoutes(engine))
+  app.route("/", sessionRoutes(engine))
+  app.route("/", permissionRoutes(engine))
+  app.route("/", eventRoutes(engine))
+  for (const extra of options.extra ?? []) app.route("/", extra)
+  app.get("/doc", (c) => c.json(openapi(VERSION)))
+  return app
+}

@@ -1,0 +1,104 @@
+import { Hono } from "hono"
+import os from "node:os"
+import path from "node:path"
+import type { Engine } from "@tandem/core/engine"
+import { globalConfigDirectory } from "@tandem/core/config/config"
+import { defaultModel, providerBlocks } from "@tandem/core/provider/provider"
+import { redact } from "../redact"
+
+function providers(engine: Engine) {
+  const blocks = providerBlocks(engine.config, engine.builtins)
+  return Object.entries(blocks).map(([id, block]) => ({
+    id,
+    name: block.name ?? id,
+    source: engine.builtins[id] ? ("custom" as const) : ("config" as const),
+    env: [],
+    options: redact(block.options ?? {}),
+    models: Object.fromEntries(
+      Object.entries(block.models ?? {}).map(([modelID, model]) => [
+        modelID,
+        {
+          id: modelID,
+          providerID: id,
+          api: { id: model.id ?? modelID, url: block.options?.baseURL ?? "", npm: block.npm ?? "@ai-sdk/openai-compatible" },
+          name: model.name ?? modelID,
+          capabilities: {
+            temperature: true,
+            reasoning: false,
+            attachment: false,
+            toolcall: true,
+            input: { text: true, audio: false, image: false, video: false, pdf: false },
+            output: { text: true, audio: false, image: false, video: false, pdf: false },
+            interleaved: false,
+          },
+          cost: { input: model.cost?.input ?? 0, output: model.cost?.output ?? 0, cache: { read: model.cost?.cache_read ?? 0, write: 0 } },
+          limit: { context: model.limit?.context ?? 128_000, output: model.limit?.output ?? 32_000 },
+          status: "active" as const,
+          options: {},
+          headers: {},
+          release_date: "",
+        },
+      ]),
+    ),
+  }))
+}
+
+function defaults(engine: Engine) {
+  const out: Record<string, string> = {}
+  const ref = (() => {
+    try {
+      return defaultModel(engine.config, engine.builtins)
+    } catch {
+      return undefined
+    }
+  })()
+  if (ref) out[ref.slice(0, ref.indexOf("/"))] = ref.slice(ref.indexOf("/") + 1)
+  return out
+}
+
+/** `/path`, `/config`, `/agent`, `/provider`, `/config/providers`, `/experimental/capabilities`. */
+export function configRoutes(engine: Engine) {
+  return new Hono()
+    .get("/path", (c) =>
+      c.json({
+        home: os.homedir(),
+        state: path.join(process.env.XDG_STATE_HOME || path.join(os.homedir(), ".local", "state"), "tandem"),
+        config: globalConfigDirectory(),
+        worktree: engine.directory,
+        directory: engine.directory,
+      }),
+    )
+    .get("/config", (c) => c.json(redact(engine.config)))
+    .get("/agent", (c) =>
+      c.json(
+        [...engine.agents.values()].map((agent) => ({
+          name: agent.name,
+          description: agent.description,
+          mode: agent.mode,
+          native: agent.builtIn,
+          temperature: agent.temperature,
+          model: agent.model,
+          prompt: agent.prompt,
+          steps: agent.steps,
+          options: {},
+          permission: ruleset(agent.permission),
+        })),
+      ),
+    )
+    .get("/provider", (c) => {
+      const all = providers(engine)
+      return c.json({ all, default: defaults(engine), connected: all.map((p) => p.id) })
+    })
+    .get("/config/providers", (c) => c.json({ providers: providers(engine), default: defaults(engine) }))
+    .get("/experimental/capabilities", (c) => c.json({ backgroundSubagents: false }))
+}
+
+/** opencode's flat rule list form of a permission config. */
+function ruleset(config: unknown) {
+  if (typeof config === "string") return [{ permission: "*", pattern: "*", action: config }]
+  return Object.entries((config ?? {}) as Record<string, unknown>).flatMap(([permission, value]) =>
+    typeof value === "string"
+      ? [{ permission, pattern: "*", action: value }]
+      : Object.entries(value as Record<string, string>).map(([pattern, action]) => ({ permission, pattern, action })),
+  )
+}

@@ -1,0 +1,45 @@
+import { Hono, type Context } from "hono"
+import { streamSSE } from "hono/streaming"
+import { ascending } from "@tandem/core/id/id"
+import type { Engine } from "@tandem/core/engine"
+import type { Envelope } from "@tandem/core/bus/bus"
+
+/** How often an idle event stream sends `server.heartbeat`. */
+export const HEARTBEAT_MS = 10_000
+
+function stream(c: Context, engine: Engine, wrap: (event: Envelope & { id: string }) => unknown) {
+  return streamSSE(c, async (sse) => {
+    const queue: string[] = []
+    let wake: (() => void) | undefined
+    const push = (event: Envelope) => {
+      queue.push(JSON.stringify(wrap({ id: ascending("event"), ...event })))
+      wake?.()
+    }
+    push({ type: "server.connected", properties: {} })
+    const off = engine.bus.subscribe(push)
+    const heartbeat = setInterval(() => push({ type: "server.heartbeat", properties: {} }), HEARTBEAT_MS)
+    let closed = false
+    sse.onAbort(() => {
+      closed = true
+      wake?.()
+    })
+    try {
+      while (!closed) {
+        while (queue.length && !closed) await sse.writeSSE({ data: queue.shift()! })
+        if (closed) break
+        await new Promise<void>((resolve) => (wake = resolve))
+        wake = undefined
+      }
+    } finally {
+      clearInterval(heartbeat)
+      off()
+    }
+  })
+}
+
+/** `GET /event` (this project's events) and `GET /global/event` (wrapped with the directory). */
+export function eventRoutes(engine: Engine) {
+  return new Hono()
+    .get("/event", (c) => stream(c, engine, (event) => event))
+    .get("/global/event", (c) => stream(c, engine, (payload) => ({ directory: engine.directory, payload })))
+}
