@@ -17,7 +17,11 @@ import { BashTool } from "./tool/bash"
 import { GlobTool } from "./tool/glob"
 import { GrepTool } from "./tool/grep"
 import { ListTool } from "./tool/list"
-import type { Tool } from "./tool/tool"
+import type { Tool, ToolContext } from "./tool/tool"
+import { createTaskCancelTool, createTaskStatusTool } from "./tool/task-control"
+import { BackgroundTasks } from "./task/background"
+import { Ledger } from "./task/ledger"
+import { receipt } from "./task/format"
 
 export type EngineOptions = {
   /** The project directory: config, agent files and file tools are relative to it. */
@@ -76,10 +80,37 @@ export function createEngine(options: EngineOptions) {
 
   const subagents = () => [...agents.values()].filter((agent) => agent.mode !== "primary")
 
+  const parentModel = (ctx: ToolContext) =>
+    (store.messages(ctx.sessionID).findLast((m) => m.info.role === "user")?.info as UserMessage | undefined)?.model
+
+  const tooDeep = (sessionID: string) =>
+    depthOf(sessionID) >= maxDepth
+      ? `sub-agents may nest at most ${maxDepth} levels deep (subagent_depth); do this work yourself`
+      : undefined
+
   const taskRunner: TaskRunner = {
+    dispatch(input) {
+      const deep = tooDeep(input.parent.sessionID)
+      if (deep) return { ok: false, error: deep }
+      if (input.task_id) return { ok: false, error: "task_id continues a blocking task; background tasks always start a new session" }
+      const model = input.agent.model ?? parentModel(input.parent)
+      if (!model) return { ok: false, error: "no model to run the sub-agent with" }
+      const task = background.dispatch({
+        parentSessionID: input.parent.sessionID,
+        parentMessageID: input.parent.messageID,
+        parentCallID: input.parent.callID,
+        agent: input.agent.name,
+        model,
+        description: input.description,
+        prompt: input.prompt,
+        directory,
+      })
+      input.parent.progress({ metadata: { sessionId: task.sessionID, taskID: task.id } })
+      return { ok: true, taskID: task.id, sessionID: task.sessionID, receipt: receipt(task) }
+    },
     async run(input) {
-      if (depthOf(input.parent.sessionID) >= maxDepth)
-        return { ok: false, error: `sub-agents may nest at most ${maxDepth} levels deep (subagent_depth); do this work yourself` }
+      const deep = tooDeep(input.parent.sessionID)
+      if (deep) return { ok: false, error: deep }
       const existing = input.task_id ? store.getSession(input.task_id) : undefined
       if (input.task_id && existing?.parentID !== input.parent.sessionID)
         return { ok: false, error: `task_id ${input.task_id} is not a task of this session` }
@@ -92,33 +123,53 @@ export function createEngine(options: EngineOptions) {
           agent: input.agent.name,
         })
       input.parent.progress({ metadata: { sessionId: child.id } })
-      const parentUser = store.messages(input.parent.sessionID).findLast((m) => m.info.role === "user")?.info as
-        | UserMessage
-        | undefined
+      const model = input.agent.model ?? parentModel(input.parent)
       const onAbort = () => runner.abort(child.id)
       input.parent.abort.addEventListener("abort", onAbort, { once: true })
+      const work = runner.prompt(child.id, { agent: input.agent.name, model, parts: [{ type: "text", text: input.prompt }] })
+      const detach = Promise.withResolvers<"detached">()
+      const waiting = foreground.get(input.parent.sessionID) ?? new Set()
+      const release = () => detach.resolve("detached")
+      waiting.add(release)
+      foreground.set(input.parent.sessionID, waiting)
       try {
-        const reply = await runner.prompt(child.id, {
-          agent: input.agent.name,
-          model: input.agent.model ?? parentUser?.model,
-          parts: [{ type: "text", text: input.prompt }],
-        })
-        if (reply.info.role === "assistant" && reply.info.error)
-          return { ok: false, sessionID: child.id, error: `the sub-agent failed: ${reply.info.error.data.message}` }
-        const text = reply.parts.findLast((part) => part.type === "text")
+        const outcome = await Promise.race([work, detach.promise])
+        if (outcome === "detached") {
+          const task = background.adopt({
+            parentSessionID: input.parent.sessionID,
+            parentMessageID: input.parent.messageID,
+            parentCallID: input.parent.callID,
+            agent: input.agent.name,
+            model: model ?? parseModel(defaultModel(config, builtins)),
+            description: input.description,
+            prompt: input.prompt,
+            directory,
+            sessionID: child.id,
+            work,
+          })
+          return { ok: true, sessionID: child.id, output: receipt(task), metadata: { taskID: task.id, background: true } }
+        }
+        if (outcome.info.role === "assistant" && outcome.info.error)
+          return { ok: false, sessionID: child.id, error: `the sub-agent failed: ${outcome.info.error.data.message}` }
+        const text = outcome.parts.findLast((part) => part.type === "text")
         return { ok: true, sessionID: child.id, text: text?.type === "text" ? text.text : "" }
       } finally {
+        waiting.delete(release)
         input.parent.abort.removeEventListener("abort", onAbort)
       }
     },
   }
 
+  /** Release functions of running foreground task calls, per parent session. */
+  const foreground = new Map<string, Set<() => void>>()
+
   const tools = (input: { sessionID: string; agent: AgentInfo }): Tool[] => {
     const chain = ancestorsAndSelf(input.sessionID).map((s) => agents.get(s.agent ?? input.agent.name) ?? input.agent)
     const enabled = (id: string) => chain.every((agent) => agent.tools[id] !== false) && input.agent.tools[id] !== false
     const list = fileTools.filter((tool) => enabled(tool.id))
-    if (enabled("task") && depthOf(input.sessionID) < maxDepth)
-      list.push(createTaskTool({ subagents: subagents(), depth: maxDepth, runner: taskRunner }) as unknown as Tool)
+    if (enabled("task") && depthOf(input.sessionID) < maxDepth) list.push(createTaskTool({ subagents: subagents(), limits, runner: taskRunner }) as unknown as Tool)
+    if (enabled("task_status")) list.push(taskStatus)
+    if (enabled("task_cancel")) list.push(taskCancel)
     return list
   }
 
@@ -144,7 +195,22 @@ export function createEngine(options: EngineOptions) {
     model,
     defaultModel: () => parseModel(defaultModel(config, builtins)),
     tools,
+    beforeStep: (sessionID) => background.beforeStep(sessionID),
+    onIdle: (sessionID) => background.onIdle(sessionID),
+    onAbort: (sessionID) => {
+      if (settings.background.cancel_on_abort) background.cancelForParent(sessionID, "the parent's turn was aborted")
+    },
   })
+  const ledger = new Ledger(db)
+  const background = new BackgroundTasks({ store, ledger, bus, runner, settings: settings.background })
+  const limits = {
+    depth: maxDepth,
+    resultChars: settings.background.result_chars,
+    maxSteps: settings.background.max_steps,
+    maxRunning: settings.background.max_running_per_session,
+  }
+  const taskStatus = createTaskStatusTool(background, settings.background.result_chars) as unknown as Tool
+  const taskCancel = createTaskCancelTool(background) as unknown as Tool
 
   return {
     directory,
@@ -156,15 +222,24 @@ export function createEngine(options: EngineOptions) {
     permissions,
     agents,
     runner,
+    background,
+    ledger,
     model,
     builtins,
     /** Turns permission asks into refusals (true) or requests a client answers (false). */
     setInteractive(value: boolean) {
       interactive = value
     },
+    /** Moves the session's running foreground task calls to the background; returns how many moved. */
+    moveToBackground(sessionID: string) {
+      const waiting = [...(foreground.get(sessionID) ?? [])]
+      for (const release of waiting) release()
+      return waiting.length
+    },
     /** Deletes a session and its descendants, aborting any that are running. */
     deleteSession(sessionID: string) {
-      for (const session of ancestorsAndSelf(sessionID).slice(0, 1)) runner.abort(session.id)
+      background.cancelForParent(sessionID, "the parent session was deleted")
+      runner.abort(sessionID)
       const removed = store.deleteSession(sessionID)
       for (const info of removed) runner.abort(info.id)
       return removed

@@ -6,14 +6,13 @@ import { configRoutes } from "./routes/config"
 import { eventRoutes } from "./routes/event"
 import { permissionRoutes } from "./routes/permission"
 import { sessionRoutes } from "./routes/session"
+import { taskRoutes } from "./routes/task"
 import { openapi } from "./openapi"
 import "./events"
 
 export type AppOptions = {
   /** When set, every route requires HTTP Basic auth with this password (any user name). */
   password?: string
-  /** Extra route groups mounted at the root (the background task routes). */
-  extra?: Hono[]
 }
 
 /** The password from the environment, as opencode names it or as Tandem does. */
@@ -33,11 +32,11 @@ export function createApp(engine: Engine, options: AppOptions = {}) {
     return c.json({ name: "UnknownError", data: { message: error instanceof Error ? error.message : String(error) } }, 500)
   })
   app.notFound((c) => c.json({ name: "NotFoundError", data: { message: `no route ${c.req.method} ${c.req.path}` } }, 404))
+  app.route("/", taskRoutes(engine))
   app.route("/", configRoutes(engine))
   app.route("/", sessionRoutes(engine))
   app.route("/", permissionRoutes(engine))
   app.route("/", eventRoutes(engine))
-  for (const extra of options.extra ?? []) app.route("/", extra)
   app.get("/doc", (c) => c.json(openapi(VERSION)))
   return app
 }

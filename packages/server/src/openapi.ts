@@ -40,12 +40,12 @@ export const operations: Operation[] = [
   { method: "get", path: "/event", id: "event.subscribe", summary: "Server-sent events", response: "Event", sse: true },
   { method: "get", path: "/global/event", id: "global.event", summary: "Server-sent events with directory", response: "GlobalEvent", sse: true },
   { method: "get", path: "/doc", id: "doc", summary: "This document" },
+  { method: "get", path: "/session/{sessionID}/task", id: "task.list", summary: "Background tasks of a session", response: array("Task") },
+  { method: "get", path: "/task", id: "task.all", summary: "Recent background tasks", response: array("Task") },
+  { method: "get", path: "/task/{taskID}", id: "task.get", summary: "One background task", response: "Task" },
+  { method: "post", path: "/task/{taskID}/cancel", id: "task.cancel", summary: "Cancel a task and its descendants", response: "Task" },
+  { method: "post", path: "/experimental/session/{sessionID}/background", id: "experimental.session.background", summary: "Move running foreground tasks to the background" },
 ]
-
-/** Adds operations (the background task routes register theirs). */
-export function addOperations(extra: Operation[]) {
-  operations.push(...extra)
-}
 
 function eventSchemas(schemas: Record<string, unknown>) {
   const names: string[] = []

@@ -52,6 +52,33 @@ export const AgentConfig = z
   .loose()
 export type AgentConfig = z.infer<typeof AgentConfig>
 
+/** Settings of background tasks, in `tandem.background`. */
+export const BackgroundConfig = z
+  .object({
+    /** Background tasks running at once across the server (0 = no cap). */
+    max_running: z.number().int().nonnegative().default(16),
+    /** Background tasks running at once per parent session (0 = no cap). */
+    max_running_per_session: z.number().int().nonnegative().default(8),
+    /** Background tasks running at once per provider/model (0 = no cap). */
+    max_running_per_model: z.number().int().nonnegative().default(16),
+    /** Per-task budgets; a task that reaches one ends with its partial result. 0 = none. */
+    max_steps: z.number().int().nonnegative().default(50),
+    max_tokens: z.number().int().nonnegative().default(0),
+    max_duration_ms: z.number().int().nonnegative().default(0),
+    /** The longest child answer delivered to the parent; the rest stays in the child session. */
+    result_chars: z.number().int().positive().default(4000),
+    /** Resume an idle parent when a result arrives (false: the result waits for the next prompt). */
+    resume_parent: z.boolean().default(true),
+    /** Cancel a session's background tasks when its turn is aborted. */
+    cancel_on_abort: z.boolean().default(false),
+    /** Minimum interval between task.progress events of one task. */
+    progress_interval_ms: z.number().int().nonnegative().default(250),
+    /** Results of one parent that end within this window reach it in one model turn. */
+    coalesce_ms: z.number().int().nonnegative().default(25),
+  })
+  .loose()
+export type BackgroundConfig = z.infer<typeof BackgroundConfig>
+
 /** Tandem's own settings, in the `tandem` block of opencode.json. */
 export const TandemConfig = z
   .object({
@@ -59,6 +86,7 @@ export const TandemConfig = z
     title: z.boolean().default(true),
     /** Maximum steps of one prompt loop before it stops. */
     max_steps: z.number().int().positive().default(100),
+    background: BackgroundConfig.default(BackgroundConfig.parse({})),
   })
   .loose()
 export type TandemConfig = z.infer<typeof TandemConfig>
@@ -77,7 +105,8 @@ export const Config = z
   })
   .loose()
   .meta({ id: "Config" })
-export type Config = z.infer<typeof Config>
+/** Config as written (defaults of the `tandem` block are applied by `tandemSettings`). */
+export type Config = z.input<typeof Config>
 
 /** A config file that could not be read, with the file and what is wrong. */
 export class ConfigError extends Error {

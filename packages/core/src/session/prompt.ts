@@ -59,6 +59,8 @@ export type LoopDeps = {
   beforeStep?(sessionID: string): boolean
   /** Called when a loop ends and the session goes idle. */
   onIdle?(sessionID: string): void
+  /** Called when a running turn is aborted. */
+  onAbort?(sessionID: string): void
 }
 
 type Run = { abort: AbortController; done: Promise<void> }
@@ -66,6 +68,7 @@ type Run = { abort: AbortController; done: Promise<void> }
 /** Drives each session's prompt loop: one loop per session, new prompts join the running one. */
 export class SessionRunner {
   private runs = new Map<string, Run>()
+  private stepLimits = new Map<string, number>()
 
   constructor(private deps: LoopDeps) {}
 
@@ -136,7 +139,14 @@ export class SessionRunner {
     const run = this.runs.get(sessionID)
     if (!run) return false
     run.abort.abort()
+    this.deps.onAbort?.(sessionID)
     return true
+  }
+
+  /** Caps the model calls of each loop of one session (a background task's step budget); undefined lifts it. */
+  limitSteps(sessionID: string, steps: number | undefined) {
+    if (steps === undefined) this.stepLimits.delete(sessionID)
+    else this.stepLimits.set(sessionID, steps)
   }
 
   /** Resolves when every running loop has ended. */
@@ -155,7 +165,7 @@ export class SessionRunner {
       if (!user) return
       if (!more && !needsStep(history)) return
       const agent = this.deps.agents.get(user.agent) ?? this.deps.agents.get("build")!
-      if (steps >= (agent.steps ?? this.deps.maxSteps)) return
+      if (steps >= Math.min(agent.steps ?? this.deps.maxSteps, this.stepLimits.get(sessionID) ?? Infinity)) return
       steps++
       await this.step(sessionID, user, agent, history, signal)
       if (steps === 1 && this.deps.title) void this.title(sessionID, user, history)

@@ -14,17 +14,31 @@ export const TaskParameters = z.object({
     .string()
     .optional()
     .describe("Set only to continue an earlier task: the task_id it returned. Its session keeps its history."),
+  background: z
+    .boolean()
+    .optional()
+    .describe("Run the sub-agent in the background: returns at once, the result is delivered to you when it finishes"),
 })
 export type TaskParameters = z.infer<typeof TaskParameters>
 
-/** What the task tool needs from the engine: run a child session to its end. */
+/** What the task tool needs from the engine: run a child session to its end, or dispatch it. */
 export type TaskRunner = {
   /** Creates (or, with `taskID`, reuses) the child session and runs the prompt to completion. */
   run(input: TaskParameters & { parent: ToolContext; agent: AgentInfo }): Promise<TaskRunResult>
+  /** Writes the task to the ledger and queues it; returns the receipt at once. */
+  dispatch(input: TaskParameters & { parent: ToolContext; agent: AgentInfo }): TaskDispatchResult
 }
+
+export type TaskDispatchResult =
+  | { ok: true; taskID: string; sessionID: string; receipt: string }
+  | { ok: false; error: string }
+
+/** Numbers the description quotes, from the settings the runtime enforces. */
+export type TaskLimits = { depth: number; resultChars: number; maxSteps: number; maxRunning: number }
 
 export type TaskRunResult =
   | { ok: true; sessionID: string; text: string; metadata?: Record<string, unknown> }
+  | { ok: true; sessionID: string; output: string; metadata?: Record<string, unknown> }
   | { ok: false; sessionID?: string; error: string }
 
 /** Formats a child's result the way opencode's task tool does. */
@@ -34,20 +48,26 @@ export function formatResult(sessionID: string, text: string) {
   )
 }
 
-export function taskDescription(agents: AgentInfo[], depth: number) {
+export function taskDescription(agents: AgentInfo[], limits: TaskLimits) {
   const list = agents.map((agent) => `- ${agent.name}: ${agent.description ?? "(no description)"}`).join("\n")
-  return template.replaceAll("{{AGENTS}}", list || "- (none)").replaceAll("{{DEPTH}}", String(depth))
+  const cap = (n: number) => (n ? String(n) : "any number of")
+  return template
+    .replaceAll("{{AGENTS}}", list || "- (none)")
+    .replaceAll("{{DEPTH}}", String(limits.depth))
+    .replaceAll("{{RESULT_CHARS}}", String(limits.resultChars))
+    .replaceAll("{{MAX_STEPS}}", limits.maxSteps ? String(limits.maxSteps) : "unlimited")
+    .replaceAll("{{MAX_RUNNING}}", cap(limits.maxRunning))
 }
 
 /** The `task` tool: runs a sub-agent in a child session and returns its final text. */
 export function createTaskTool(input: {
   subagents: AgentInfo[]
-  depth: number
+  limits: TaskLimits
   runner: TaskRunner
 }) {
   return defineTool({
     id: "task",
-    description: taskDescription(input.subagents, input.depth),
+    description: taskDescription(input.subagents, input.limits),
     parameters: TaskParameters,
     async execute(args, ctx) {
       const agent = input.subagents.find((candidate) => candidate.name === args.subagent_type)
@@ -56,11 +76,20 @@ export function createTaskTool(input: {
           `unknown subagent_type "${args.subagent_type}"; available: ${input.subagents.map((a) => a.name).join(", ") || "none"}`,
         )
       ctx.progress({ title: args.description, metadata: { agent: agent.name } })
+      if (args.background) {
+        const dispatched = input.runner.dispatch({ ...args, parent: ctx, agent })
+        if (!dispatched.ok) return fail(dispatched.error)
+        return {
+          title: args.description,
+          output: dispatched.receipt,
+          metadata: { taskID: dispatched.taskID, sessionId: dispatched.sessionID, agent: agent.name, background: true },
+        }
+      }
       const result = await input.runner.run({ ...args, parent: ctx, agent })
       if (!result.ok) return fail(result.error, result.sessionID ? { sessionId: result.sessionID } : undefined)
       return {
         title: args.description,
-        output: formatResult(result.sessionID, result.text),
+        output: "output" in result ? result.output : formatResult(result.sessionID, result.text),
         metadata: { sessionId: result.sessionID, agent: agent.name, ...result.metadata },
       }
     },

@@ -56,7 +56,7 @@ function defaults(engine: Engine) {
   return out
 }
 
-/** `/path`, `/config`, `/agent`, `/provider`, `/config/providers`, `/experimental/capabilities`. */
+/** `/path`, `/config`, `/agent`, `/provider`, `/config/providers`. */
 export function configRoutes(engine: Engine) {
   return new Hono()
     .get("/path", (c) =>
@@ -90,7 +90,6 @@ export function configRoutes(engine: Engine) {
       return c.json({ all, default: defaults(engine), connected: all.map((p) => p.id) })
     })
     .get("/config/providers", (c) => c.json({ providers: providers(engine), default: defaults(engine) }))
-    .get("/experimental/capabilities", (c) => c.json({ backgroundSubagents: false }))
 }
 
 /** opencode's flat rule list form of a permission config. */

@@ -1,0 +1,107 @@
+import { migrate, type Db } from "../storage/db"
+import { TERMINAL, type TaskInfo, type TaskState } from "./task-info"
+
+const schema = `
+  create table task (
+    id text primary key,
+    parent_session_id text not null,
+    session_id text not null,
+    state text not null,
+    delivery text not null,
+    data text not null
+  );
+  create index task_parent on task(parent_session_id, id);
+  create index task_session on task(session_id);
+  create index task_open on task(state) where state in ('queued', 'running');
+`
+
+/**
+ * The task ledger: the only authority on whether a task is done and whether its result reached
+ * the parent. Rows are written in the caller's transaction (the one that creates the child).
+ */
+export class Ledger {
+  constructor(private db: Db) {
+    migrate(db, "task-ledger-1", schema)
+  }
+
+  insert(task: TaskInfo) {
+    this.db
+      .query("insert into task (id, parent_session_id, session_id, state, delivery, data) values (?, ?, ?, ?, ?, ?)")
+      .run(task.id, task.parentSessionID, task.sessionID, task.state, task.delivery, JSON.stringify(task))
+    return task
+  }
+
+  get(id: string): TaskInfo | undefined {
+    const row = this.db.query("select data from task where id = ?").get(id) as { data: string } | null
+    return row ? (JSON.parse(row.data) as TaskInfo) : undefined
+  }
+
+  bySession(sessionID: string): TaskInfo | undefined {
+    const row = this.db.query("select data from task where session_id = ? order by id desc limit 1").get(sessionID) as {
+      data: string
+    } | null
+    return row ? (JSON.parse(row.data) as TaskInfo) : undefined
+  }
+
+  listByParent(parentSessionID: string): TaskInfo[] {
+    const rows = this.db.query("select data from task where parent_session_id = ? order by id").all(parentSessionID) as {
+      data: string
+    }[]
+    return rows.map((row) => JSON.parse(row.data) as TaskInfo)
+  }
+
+  listAll(limit = 1000): TaskInfo[] {
+    const rows = this.db.query("select data from task order by id desc limit ?").all(limit) as { data: string }[]
+    return rows.map((row) => JSON.parse(row.data) as TaskInfo)
+  }
+
+  /** Tasks that are not finished: queued or running. */
+  open(): TaskInfo[] {
+    const rows = this.db.query("select data from task where state in ('queued', 'running') order by id").all() as {
+      data: string
+    }[]
+    return rows.map((row) => JSON.parse(row.data) as TaskInfo)
+  }
+
+  /** Finished tasks of a parent whose result has not reached it yet, oldest first. */
+  undelivered(parentSessionID?: string): TaskInfo[] {
+    const sql =
+      "select data from task where delivery = 'pending' and state in ('completed', 'error', 'cancelled', 'interrupted')" +
+      (parentSessionID ? " and parent_session_id = ?" : "") +
+      " order by id"
+    const rows = (parentSessionID ? this.db.query(sql).all(parentSessionID) : this.db.query(sql).all()) as { data: string }[]
+    return rows.map((row) => JSON.parse(row.data) as TaskInfo).sort((a, b) => (a.time.ended ?? 0) - (b.time.ended ?? 0))
+  }
+
+  /** Writes the whole row; returns it. */
+  save(task: TaskInfo) {
+    this.db
+      .query("update task set state = ?, delivery = ?, data = ? where id = ?")
+      .run(task.state, task.delivery, JSON.stringify(task), task.id)
+    return task
+  }
+
+  /**
+   * Moves a task to a new state unless it is already terminal (a finished task never changes
+   * state again). Returns the updated row, or undefined when nothing changed.
+   */
+  transition(id: string, state: TaskState, change: (task: TaskInfo) => TaskInfo = (t) => t): TaskInfo | undefined {
+    const current = this.get(id)
+    if (!current || TERMINAL.has(current.state)) return undefined
+    return this.save(change({ ...current, state }))
+  }
+
+  /**
+   * Claims a finished task's result for one way of delivery. Only the first claim succeeds: this
+   * is what makes delivery exactly-once. Must run inside the transaction that writes the part.
+   */
+  claim(id: string, delivery: "delivered" | "collected", at: number): TaskInfo | undefined {
+    const current = this.get(id)
+    if (!current || current.delivery !== "pending" || !TERMINAL.has(current.state)) return undefined
+    const next: TaskInfo = { ...current, delivery, time: { ...current.time, delivered: at } }
+    const changed = this.db
+      .query("update task set delivery = ?, data = ? where id = ? and delivery = 'pending'")
+      .run(delivery, JSON.stringify(next), id)
+    return changed.changes === 1 ? next : undefined
+  }
+}
