@@ -1,0 +1,30 @@
+import { z } from "zod"
+import { mkdir } from "node:fs/promises"
+import path from "node:path"
+import { defineTool, fail } from "./tool"
+import { guardPath } from "./path-guard"
+import description from "./write.txt" with { type: "text" }
+
+export const WriteTool = defineTool({
+  id: "write",
+  description,
+  parameters: z.object({
+    filePath: z.string().min(1).describe("The file to write"),
+    content: z.string().describe("The whole new content of the file"),
+  }),
+  async execute(args, ctx) {
+    const guarded = await guardPath(ctx, args.filePath)
+    if (!guarded.ok) return fail(guarded.error)
+    const relative = path.relative(ctx.directory, guarded.path)
+    const permission = await ctx.ask({ permission: "edit", patterns: [relative], metadata: { filePath: guarded.path } })
+    if (!permission.granted) return fail(permission.reason)
+    const existed = await Bun.file(guarded.path).exists()
+    await mkdir(path.dirname(guarded.path), { recursive: true })
+    await Bun.write(guarded.path, args.content)
+    return {
+      title: relative,
+      output: `${existed ? "Overwrote" : "Created"} ${relative} (${args.content.length} characters).`,
+      metadata: { created: !existed },
+    }
+  },
+})

@@ -1,0 +1,111 @@
+import { z } from "zod"
+
+/** One tool call a scripted turn makes. */
+export const ScriptedToolCall = z.object({
+  name: z.string(),
+  input: z.record(z.string(), z.unknown()),
+  id: z.string().optional(),
+})
+
+/** A fault the scripted HTTP server injects instead of answering normally. */
+export const Fault = z.union([
+  z.object({ status: z.number().int(), retryAfter: z.number().optional(), body: z.string().optional() }),
+  z.object({ truncate: z.literal(true) }),
+])
+
+/** What the scripted model answers for one call. */
+export const Turn = z.object({
+  reasoning: z.string().optional(),
+  text: z.string().optional(),
+  toolCalls: z.array(ScriptedToolCall).optional(),
+  /** Pieces to stream the text in; default: split at whitespace, keeping it. */
+  chunks: z.number().int().positive().optional(),
+  /** Delay between streamed pieces, to make a call last a known time. */
+  chunkDelayMs: z.number().nonnegative().optional(),
+  /** The call fails with this message. */
+  error: z.string().optional(),
+  usage: z.object({ input: z.number(), output: z.number() }).optional(),
+  fault: Fault.optional(),
+})
+export type Turn = z.infer<typeof Turn>
+
+/** A provider-neutral view of one model call, as the responder sees it. */
+export type ScriptRequest = {
+  system: string
+  messages: {
+    role: "user" | "assistant" | "tool"
+    text: string
+    toolCalls?: { id: string; name: string; input: unknown }[]
+    toolResults?: { id: string; name: string; output: string }[]
+  }[]
+  tools: string[]
+  signal?: AbortSignal
+}
+
+/** Decides a turn for a call. */
+export type Responder = (request: ScriptRequest) => Turn | Promise<Turn>
+
+/** Text of the last user message. */
+export function lastUser(request: ScriptRequest) {
+  return request.messages.findLast((message) => message.role === "user")?.text ?? ""
+}
+
+/** Tool results the model is answering to (the trailing tool message), if any. */
+export function lastToolResults(request: ScriptRequest) {
+  const last = request.messages.at(-1)
+  return last?.role === "tool" ? (last.toolResults ?? []) : []
+}
+
+/** Answers calls in order; a call past the end fails loudly with how many turns were scripted. */
+export function queue(turns: (Turn | Responder)[]): Responder {
+  let index = 0
+  return (request) => {
+    const next = turns[index++]
+    if (next === undefined) return { error: `script exhausted: ${turns.length} turns were scripted, call ${index} came` }
+    return typeof next === "function" ? next(request) : next
+  }
+}
+
+/** A gate a responder awaits until the test opens it: ordering without sleeps. */
+export function gate() {
+  const { promise, resolve } = Promise.withResolvers<void>()
+  let open = false
+  return {
+    promise,
+    get open() {
+      return open
+    },
+    release() {
+      open = true
+      resolve()
+    },
+  }
+}
+
+/** Splits text for streaming: `chunks` equal pieces, or at whitespace keeping it. */
+export function splitText(text: string, chunks?: number) {
+  if (chunks) {
+    const size = Math.ceil(text.length / chunks)
+    return Array.from({ length: Math.ceil(text.length / size) }, (_, i) => text.slice(i * size, (i + 1) * size))
+  }
+  return text.match(/\S+\s*|\s+/g) ?? []
+}
+
+/** Usage of a turn: scripted, or about four characters per token. */
+export function usageOf(turn: Turn, request: ScriptRequest) {
+  if (turn.usage) return turn.usage
+  const sent = request.system.length + request.messages.reduce((n, m) => n + m.text.length + JSON.stringify(m.toolResults ?? []).length, 0)
+  const answered = (turn.text ?? "").length + (turn.reasoning ?? "").length + JSON.stringify(turn.toolCalls ?? []).length
+  return { input: Math.ceil(sent / 4), output: Math.ceil(answered / 4) }
+}
+
+export function sleep(ms: number, signal?: AbortSignal) {
+  return new Promise<void>((resolve) => {
+    if (!ms) return resolve()
+    const timer = setTimeout(resolve, ms)
+    signal?.addEventListener("abort", () => {
+      clearTimeout(timer)
+      resolve()
+    }, { once: true })
+  })
+}
