@@ -122,6 +122,7 @@ export async function runStep(input: StepInput): Promise<StepResult> {
       temperature: input.temperature,
       abortSignal: abort,
       maxRetries: 2,
+      onError: () => {},
     })
     for await (const chunk of result.fullStream) {
       switch (chunk.type) {
@@ -198,6 +199,7 @@ export async function runStep(input: StepInput): Promise<StepResult> {
     await Promise.allSettled(running)
   }
 
+  if (abort.aborted && !error) error = toMessageError(undefined, true)
   closeDangling(store, [...toolParts.values()], error ? error.data.message : "the step ended before the tool ran")
   for (const part of texts.values()) if (!part.time?.end) store.upsertPart({ ...part, time: { start: part.time!.start, end: Date.now() } })
 
