@@ -1,5 +1,6 @@
 import { Hono } from "hono"
 import { basicAuth } from "hono/basic-auth"
+import { HTTPException } from "hono/http-exception"
 import type { Engine } from "@tandem/core/engine"
 import { VERSION } from "@tandem/core/session/store"
 import { configRoutes } from "./routes/config"
@@ -28,6 +29,7 @@ export function createApp(engine: Engine, options: AppOptions = {}) {
     app.use("*", basicAuth({ verifyUser: (_user, given) => given === password, realm: "tandem" }))
   }
   app.onError((error, c) => {
+    if (error instanceof HTTPException) return error.getResponse()
     console.error("request failed", c.req.method, c.req.path, error)
     return c.json({ name: "UnknownError", data: { message: error instanceof Error ? error.message : String(error) } }, 500)
   })

@@ -1,0 +1,129 @@
+import { afterAll, expect, test } from "bun:test"
+import { testEngine } from "@tandem/testing/fixture"
+import { gate, lastUser } from "@tandem/testing/script"
+import { PermissionAsked } from "@tandem/core/permission/permission"
+import { SessionIdle } from "@tandem/core/session/events"
+import { createApp } from "../src/app"
+
+const held = gate()
+const { engine, directory } = testEngine({
+  config: { permission: { bash: "ask" } },
+  responder: async (request) => {
+    const said = lastUser(request)
+    if (said === "slow") {
+      await held.promise
+      return { text: "slow done" }
+    }
+    if (said === "shell" && request.messages.at(-1)?.role === "user")
+      return { toolCalls: [{ name: "bash", input: { command: "echo hi", description: "echo" } }] }
+    return { text: `echo: ${said}` }
+  },
+})
+const app = createApp(engine)
+afterAll(() => engine.close())
+
+const json = (body: unknown) => ({ method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } })
+
+test("sessions: create, get, list, patch, children, delete; unknown ids are 404, malformed ones 400", async () => {
+  const parent = await (await app.request("/session", json({ title: "parent" }))).json()
+  expect(parent).toMatchObject({ title: "parent", directory, version: expect.any(String) })
+  const child = await (await app.request("/session", json({ parentID: parent.id }))).json()
+  expect(child.parentID).toBe(parent.id)
+  expect((await app.request(`/session/${parent.id}`)).status).toBe(200)
+  expect(await (await app.request(`/session/${parent.id}/children`)).json()).toHaveLength(1)
+  const roots = await (await app.request("/session?roots=true")).json()
+  expect(roots.map((s: { id: string }) => s.id)).toContain(parent.id)
+  expect(roots.map((s: { id: string }) => s.id)).not.toContain(child.id)
+  const patched = await (await app.request(`/session/${parent.id}`, { ...json({ title: "renamed" }), method: "PATCH" })).json()
+  expect(patched.title).toBe("renamed")
+  expect((await app.request("/session/ses_doesnotexist")).status).toBe(404)
+  const bad = await app.request("/session/nope")
+  expect(bad.status).toBe(400)
+  expect(await bad.json()).toMatchObject({ name: "BadRequest", data: { message: expect.stringContaining("session id") } })
+  expect(await (await app.request(`/session/${parent.id}`, { method: "DELETE" })).json()).toBe(true)
+  expect((await app.request(`/session/${child.id}`)).status).toBe(404)
+})
+
+test("bodies are validated: malformed JSON and wrong shapes get a 400 that says what is wrong", async () => {
+  const session = await (await app.request("/session", json({}))).json()
+  const broken = await app.request(`/session/${session.id}/message`, { method: "POST", body: "{not json" })
+  expect(broken.status).toBe(400)
+  expect((await broken.json()).data.message).toContain("not valid JSON")
+  const wrong = await app.request(`/session/${session.id}/message`, json({ parts: [{ type: "text" }] }))
+  expect(wrong.status).toBe(400)
+  expect((await wrong.json()).data.message).toContain("parts")
+  const agent = await app.request(`/session/${session.id}/message`, json({ agent: "nobody", parts: [{ type: "text", text: "x" }] }))
+  expect(agent.status).toBe(400)
+  expect((await agent.json()).data.message).toContain("nobody")
+  const model = await app.request(`/session/${session.id}/message`, json({ model: { providerID: "nope", modelID: "x" }, parts: [{ type: "text", text: "x" }] }))
+  expect(model.status).toBe(400)
+  expect((await app.request("/no/such/route")).status).toBe(404)
+})
+
+test("prompt waits and returns {info, parts}; messages read back", async () => {
+  const session = await (await app.request("/session", json({}))).json()
+  const reply = await (await app.request(`/session/${session.id}/message`, json({ parts: [{ type: "text", text: "hi" }] }))).json()
+  expect(reply.info).toMatchObject({ role: "assistant", sessionID: session.id })
+  expect(reply.parts.find((p: { type: string }) => p.type === "text").text).toBe("echo: hi")
+  const messages = await (await app.request(`/session/${session.id}/message`)).json()
+  expect(messages).toHaveLength(2)
+  const one = await (await app.request(`/session/${session.id}/message/${reply.info.id}`)).json()
+  expect(one.info.id).toBe(reply.info.id)
+  expect((await app.request(`/session/${session.id}/message/msg_missing`)).status).toBe(404)
+})
+
+test("prompt_async answers 204 at once; status shows busy; abort stops the turn", async () => {
+  const session = await (await app.request("/session", json({}))).json()
+  const res = await app.request(`/session/${session.id}/prompt_async`, json({ parts: [{ type: "text", text: "slow" }] }))
+  expect(res.status).toBe(204)
+  expect((await (await app.request("/session/status")).json())[session.id]).toEqual({ type: "busy" })
+  const idle = engine.bus.once(SessionIdle, (e) => e.sessionID === session.id)
+  expect(await (await app.request(`/session/${session.id}/abort`, { method: "POST" })).json()).toBe(true)
+  await idle
+  const messages = await (await app.request(`/session/${session.id}/message`)).json()
+  expect(messages.at(-1).info.error.name).toBe("MessageAbortedError")
+  held.release()
+})
+
+test("permission requests are listed and answered through both reply routes", async () => {
+  const session = await (await app.request("/session", json({}))).json()
+  const asked = engine.bus.once(PermissionAsked)
+  const reply = app.request(`/session/${session.id}/message`, json({ parts: [{ type: "text", text: "shell" }] }))
+  const request = await asked
+  expect(await (await app.request("/permission")).json()).toEqual([expect.objectContaining({ id: request.id })])
+  expect((await app.request("/permission/per_missing/reply", json({ reply: "once" }))).status).toBe(404)
+  expect((await app.request(`/permission/${request.id}/reply`, json({ reply: "maybe" }))).status).toBe(400)
+  expect((await app.request(`/session/${session.id}/permissions/${request.id}`, json({ response: "once" }))).status).toBe(200)
+  expect((await (await reply).json()).info.role).toBe("assistant")
+})
+
+test("/doc is OpenAPI generated from the schemas, with every event in the union", async () => {
+  const doc = await (await app.request("/doc")).json()
+  expect(doc.openapi).toStartWith("3.1")
+  expect(doc.paths["/session/{sessionID}/message"].post.requestBody.content["application/json"].schema.$ref).toBe(
+    "#/components/schemas/PromptInput",
+  )
+  for (const name of ["Session", "UserMessage", "AssistantMessage", "ToolPart", "Task", "PermissionRequest", "Event"])
+    expect(doc.components.schemas[name]).toBeDefined()
+  const union = doc.components.schemas.Event.anyOf.map((r: { $ref: string }) => r.$ref)
+  for (const name of ["EventSessionCreated", "EventMessagePartDelta", "EventPermissionAsked", "EventTaskCreated", "EventTaskProgress", "EventTaskDelivered"])
+    expect(union).toContain(`#/components/schemas/${name}`)
+})
+
+test("with a password every route, SSE included, needs HTTP Basic auth", async () => {
+  const locked = createApp(engine, { password: "pw" })
+  expect((await locked.request("/session")).status).toBe(401)
+  expect((await locked.request("/event")).status).toBe(401)
+  const auth = { headers: { authorization: `Basic ${btoa("opencode:pw")}` } }
+  expect((await locked.request("/session", auth)).status).toBe(200)
+  expect((await locked.request("/session", { headers: { authorization: `Basic ${btoa("opencode:wrong")}` } })).status).toBe(401)
+})
+
+test("agents, providers, path and capabilities", async () => {
+  const agents = await (await app.request("/agent")).json()
+  expect(agents.map((a: { name: string }) => a.name)).toEqual(expect.arrayContaining(["build", "plan", "general"]))
+  const providers = await (await app.request("/config/providers")).json()
+  expect(providers.default).toEqual({ scripted: "test" })
+  expect((await (await app.request("/path")).json()).directory).toBe(directory)
+  expect(await (await app.request("/experimental/capabilities")).json()).toEqual({ backgroundSubagents: true })
+})
