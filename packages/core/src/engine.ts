@@ -245,6 +245,7 @@ export function createEngine(options: EngineOptions) {
       return removed
     },
     async close() {
+      await background.close()
       for (const session of Object.keys(status.all())) runner.abort(session)
       await runner.settle()
       db.close()

@@ -47,6 +47,8 @@ export class BackgroundTasks {
   readonly scheduler: Scheduler
   private live = new Map<string, Live>()
   private idleTimers = new Map<string, ReturnType<typeof setTimeout>>()
+  private following = new Set<Promise<void>>()
+  private closed = false
 
   constructor(
     private deps: { store: Store; ledger: Ledger; bus: Bus; runner: SessionRunner; settings: BackgroundConfig },
@@ -54,7 +56,7 @@ export class BackgroundTasks {
     const s = deps.settings
     this.scheduler = new Scheduler(
       { global: s.max_running, perParent: s.max_running_per_session, perModel: s.max_running_per_model },
-      (id) => queueMicrotask(() => void this.run(id)),
+      (id) => queueMicrotask(() => this.closed || this.watch(this.run(id))),
     )
     deps.bus.on(PartUpdated, ({ part }) => this.track(part))
   }
@@ -125,6 +127,7 @@ export class BackgroundTasks {
 
   /** Step-boundary hook of the prompt loop: appends finished results; true when any were appended. */
   beforeStep(sessionID: string) {
+    if (this.closed) return false
     return this.deliver(sessionID, "step")
   }
 
@@ -194,8 +197,29 @@ export class BackgroundTasks {
     })
     this.deps.bus.publish(TaskCreated, { task })
     this.scheduler.occupy({ id: task.id, parent: task.parentSessionID, model: `${task.model.providerID}/${task.model.modelID}` })
-    void this.follow(task, () => input.work)
+    this.watch(this.follow(task, () => input.work))
     return task
+  }
+
+  /**
+   * Stops for shutdown: no more admissions or deliveries; running children are aborted and
+   * their tasks end as interrupted (restart recovery picks them up). Resolves when all ended.
+   */
+  async close() {
+    this.closed = true
+    for (const timer of this.idleTimers.values()) clearTimeout(timer)
+    this.idleTimers.clear()
+    for (const [sessionID, live] of this.live) {
+      live.stop ??= { state: "interrupted", reason: "the server stopped" }
+      this.deps.runner.abort(sessionID)
+      this.wakeIdle(sessionID)
+    }
+    while (this.following.size) await Promise.allSettled([...this.following])
+  }
+
+  private watch(promise: Promise<void>) {
+    this.following.add(promise)
+    void promise.finally(() => this.following.delete(promise))
   }
 
   private async run(id: string) {
@@ -274,6 +298,7 @@ export class BackgroundTasks {
 
   /** A result is waiting for `parentSessionID`: a busy loop drains it; an idle parent gets it after a short window. */
   private arrived(parentSessionID: string) {
+    if (this.closed) return
     if (this.deps.runner.isBusy(parentSessionID) || this.idleTimers.has(parentSessionID)) return
     this.idleTimers.set(
       parentSessionID,
