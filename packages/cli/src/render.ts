@@ -1,6 +1,7 @@
 import type { Engine } from "@tandem/core/engine"
 import { PartDelta, PartUpdated } from "@tandem/core/session/events"
 import type { Part, ToolPart } from "@tandem/core/session/message"
+import { renderTasks } from "./render-tasks"
 
 const color = (code: number) => (text: string) => (process.stdout.isTTY ? `\x1b[${code}m${text}\x1b[0m` : text)
 export const dim = color(2)
@@ -13,7 +14,7 @@ export const yellow = color(33)
 function describeTool(part: ToolPart) {
   const input = part.state.input as Record<string, unknown>
   const arg = input.filePath ?? input.command ?? input.pattern ?? input.description ?? input.path ?? ""
-  return `${part.tool} ${String(arg)}`.trim()
+  return `${part.tool} ${String(arg)}${input.background ? " (background)" : ""}`.trim()
 }
 
 /**
@@ -50,6 +51,7 @@ export function renderLive(engine: Engine, rootID: string, out: (text: string) =
     const pad = "  ".repeat(depth)
     show(part, pad, depth)
   })
+  const offTasks = renderTasks(engine, rootID, line)
   const show = (part: Part, pad: string, depth: number) => {
     if (part.type === "text" && part.time?.end && midLine && depth === 0) {
       line("")
@@ -59,13 +61,15 @@ export function renderLive(engine: Engine, rootID: string, out: (text: string) =
     const key = `${part.id}:${part.state.status}`
     if (printed.has(key)) return
     printed.add(key)
-    if (part.state.status === "running" && part.tool === "task") line(`${pad}${cyan("◆")} ${describeTool(part)}`)
+    if (part.tool === "task" && part.metadata?.synthetic) return
+    if (part.state.status === "running" && part.tool === "task" && !(part.state.input as { background?: boolean }).background) line(`${pad}${cyan("◆")} ${describeTool(part)}`)
     if (part.state.status === "completed") line(`${pad}${green("✓")} ${describeTool(part)}${dim(part.state.title && part.tool !== "task" ? "  " + part.state.title : "")}`)
     if (part.state.status === "error") line(`${pad}${red("✗")} ${describeTool(part)}  ${red(part.state.error.split("\n")[0] ?? "")}`)
   }
   return () => {
     offDelta()
     offPart()
+    offTasks()
     if (midLine) out("\n")
   }
 }

@@ -2,10 +2,10 @@ import { mkdtempSync, writeFileSync, rmSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { createEngine } from "@tandem/core/engine"
-import { DEMO_FILE, DEMO_FILE_CONTENT, DEMO_PROMPT } from "@tandem/testing/demo-script"
+import { DEMO_FILE, DEMO_FILE_CONTENT, DEMO_FOLLOWUP, DEMO_PROMPT } from "@tandem/testing/demo-script"
 import { builtins } from "../builtins"
 import { bold, dim } from "../render"
-import { runMessage } from "./run"
+import { runConversation } from "./run"
 
 /** A session on the built-in scripted model in a scratch project: no key, no network. */
 export async function demoCommand() {
@@ -21,8 +21,10 @@ export async function demoCommand() {
   console.log(bold("tandem demo") + dim(` · scripted model · project ${directory}`))
   console.log(dim("> ") + DEMO_PROMPT + "\n")
   try {
-    const result = await runMessage(engine, { message: DEMO_PROMPT })
-    return result.code
+    return await runConversation(engine, {
+      messages: [DEMO_PROMPT, DEMO_FOLLOWUP],
+      echo: (message) => console.log("\n" + dim("> ") + message + "\n"),
+    })
   } finally {
     await engine.close()
     rmSync(directory, { recursive: true, force: true })

@@ -6,29 +6,50 @@ import { builtins } from "../builtins"
 import { flags } from "../args"
 import { dim, red, renderLive } from "../render"
 
-/** Runs one message in a new session, printing the reply live; the exit code says whether it worked. */
-export async function runMessage(engine: Engine, input: { message: string; model?: string; agent?: string }) {
+export type Conversation = {
+  /** Messages sent in turn; each waits for the parent to go idle, not for background tasks. */
+  messages: string[]
+  model?: string
+  agent?: string
+  /** Wait until every background result has been delivered and answered (default true). */
+  wait?: boolean
+  /** Printed before each message after the first. */
+  echo?: (message: string) => void
+}
+
+/** Runs messages in a new session, printing everything live; the exit code says whether it worked. */
+export async function runConversation(engine: Engine, input: Conversation) {
   const session = engine.store.createSession({ directory: engine.directory })
   const stop = renderLive(engine, session.id)
   try {
-    const reply = await engine.runner.prompt(session.id, {
-      agent: input.agent,
-      model: input.model ? parseModel(input.model) : undefined,
-      parts: [{ type: "text", text: input.message }],
-    })
+    for (const [index, message] of input.messages.entries()) {
+      if (index > 0) input.echo?.(message)
+      const reply = await engine.runner.prompt(session.id, {
+        agent: input.agent,
+        model: input.model ? parseModel(input.model) : undefined,
+        parts: [{ type: "text", text: message }],
+      })
+      if (reply.info.role === "assistant" && reply.info.error) {
+        stop()
+        console.error(red(`error: ${reply.info.error.data.message}`))
+        return 1
+      }
+    }
+    if (input.wait !== false) await engine.background.settled(session.id)
     stop()
-    if (reply.info.role === "assistant" && reply.info.error) {
-      console.error(red(`error: ${reply.info.error.data.message}`))
-      return { code: 1, sessionID: session.id }
+    const last = engine.store.messages(session.id).findLast((m) => m.info.role === "assistant")
+    if (last?.info.role === "assistant" && last.info.error) {
+      console.error(red(`error: ${last.info.error.data.message}`))
+      return 1
     }
     const usage = engine.store.getSession(session.id)
     if (usage) console.error(dim(`session ${session.id} · ${usage.tokens.input} in / ${usage.tokens.output} out tokens`))
-    return { code: 0, sessionID: session.id }
+    return 0
   } catch (error) {
     stop()
     if (error instanceof PromptError || error instanceof ModelNotFoundError) {
       console.error(red(`error: ${error.message}`))
-      return { code: 1, sessionID: session.id }
+      return 1
     }
     throw error
   }
@@ -39,6 +60,7 @@ export async function runCommand(args: string[]) {
     model: { type: "string", short: "m" },
     agent: { type: "string" },
     dir: { type: "string" },
+    "no-wait": { type: "boolean" },
   })
   if (!parsed.ok) {
     console.error(`tandem run: ${parsed.message}`)
@@ -46,7 +68,7 @@ export async function runCommand(args: string[]) {
   }
   const message = parsed.positionals.join(" ").trim()
   if (!message) {
-    console.error("tandem run: a message is required, e.g. tandem run \"explain this project\"")
+    console.error('tandem run: a message is required, e.g. tandem run "explain this project"')
     return 2
   }
   let engine: Engine
@@ -60,8 +82,12 @@ export async function runCommand(args: string[]) {
     throw error
   }
   try {
-    const result = await runMessage(engine, { message, model: parsed.values.model, agent: parsed.values.agent })
-    return result.code
+    return await runConversation(engine, {
+      messages: [message],
+      model: parsed.values.model,
+      agent: parsed.values.agent,
+      wait: !parsed.values["no-wait"],
+    })
   } finally {
     await engine.close()
   }

@@ -362,6 +362,23 @@ export class BackgroundTasks {
     return delivered.length > 0
   }
 
+  /**
+   * Resolves once a session has no unfinished background tasks, no undelivered results and is
+   * idle: everything it delegated has come back and been answered.
+   */
+  async settled(sessionID: string) {
+    const busy = () => this.outstanding(sessionID) || this.deps.runner.isBusy(sessionID) || this.idleTimers.has(sessionID)
+    while (busy() && !this.closed) {
+      await new Promise<void>((resolve) => {
+        const off = this.deps.bus.subscribe((event) => {
+          if (event.type !== TaskUpdated.name && event.type !== TaskDelivered.name && event.type !== SessionIdle.name) return
+          off()
+          resolve()
+        })
+      })
+    }
+  }
+
   private outstanding(sessionID: string) {
     const { ledger } = this.deps
     return ledger.listByParent(sessionID).some((t) => !TERMINAL.has(t.state)) || ledger.undelivered(sessionID).length > 0
