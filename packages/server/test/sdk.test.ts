@@ -19,6 +19,13 @@ beforeAll(() => {
   model = startScriptedServer({
     responder: (request) => {
       if (!request.tools.length) return { text: "A title" }
+      if (lastUser(request) === "BGCHILD") return { text: "background child result", chunkDelayMs: 5 }
+      if (lastUser(request) === "bg") {
+        const results = lastToolResults(request)
+        if (!results.length)
+          return { toolCalls: [{ name: "task", input: { description: "bg job", prompt: "BGCHILD", subagent_type: "general", background: true } }] }
+        return { text: results[0]!.output.includes("Background task started") ? "dispatched" : "result in" }
+      }
       if (lastUser(request) === "count") {
         if (lastToolResults(request).length) return { text: `listing: ${lastToolResults(request)[0]!.output.includes("hello.txt")}` }
         return { toolCalls: [{ name: "glob", input: { pattern: "*.txt" } }] }
@@ -100,4 +107,26 @@ test("secrets from {env:} never appear in API responses", async () => {
     const body = await (await fetch(server.url + route)).text()
     expect(body).not.toContain("sk-secret-value")
   }
+})
+
+test("the SDK client sees the background task events on /event", async () => {
+  const client = createOpencodeClient({ baseUrl: server.url, directory })
+  const sessionID = (await client.session.create({})).data!.id
+  const events = await client.event.subscribe()
+  const seen: { type: string; properties: Record<string, unknown> }[] = []
+  const collecting = (async () => {
+    for await (const raw of events.stream) {
+      const event = raw as unknown as { type: string; properties: Record<string, unknown> }
+      seen.push(event)
+      if (event.type === "task.delivered") break
+    }
+  })()
+  const reply = await client.session.prompt({ sessionID, parts: [{ type: "text", text: "bg" }] })
+  expect(reply.data!.parts.find((p) => p.type === "text")).toMatchObject({ text: "dispatched" })
+  await collecting
+  const types = seen.map((e) => e.type)
+  for (const type of ["task.created", "task.updated", "task.progress", "task.delivered"]) expect(types).toContain(type)
+  expect(seen.find((e) => e.type === "task.delivered")!.properties).toMatchObject({ parentSessionID: sessionID })
+  const tasks = await (await fetch(`${server.url}/session/${sessionID}/task`)).json()
+  expect(tasks).toEqual([expect.objectContaining({ state: "completed", delivery: "delivered", result: "background child result" })])
 })

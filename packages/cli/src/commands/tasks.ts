@@ -1,0 +1,97 @@
+import type { TaskInfo } from "@tandem/core/task/task-info"
+import { passwordFromEnv } from "@tandem/server/app"
+import { flags } from "../args"
+import { dim, red } from "../render"
+import { taskLine } from "../render-tasks"
+
+type Client = { get(path: string): Promise<Response>; post(path: string): Promise<Response> }
+
+function client(base: string): Client {
+  const password = passwordFromEnv()
+  const headers: Record<string, string> = password ? { authorization: `Basic ${btoa(`opencode:${password}`)}` } : {}
+  return {
+    get: (path) => fetch(base + path, { headers }),
+    post: (path) => fetch(base + path, { method: "POST", headers }),
+  }
+}
+
+const figures = (task: TaskInfo) => ({ steps: task.usage.steps, tokens: task.usage.tokens.input + task.usage.tokens.output })
+
+async function failure(res: Response) {
+  const body = (await res.json().catch(() => ({}))) as { data?: { message?: string } }
+  return body.data?.message ?? `HTTP ${res.status}`
+}
+
+/** Reads an SSE stream and calls `onEvent` with each parsed `data:` payload. */
+async function follow(res: Response, onEvent: (event: { type: string; properties: Record<string, unknown> }) => void) {
+  const decoder = new TextDecoder()
+  let buffer = ""
+  for await (const chunk of res.body!) {
+    buffer += decoder.decode(chunk, { stream: true })
+    let end: number
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const frame = buffer.slice(0, end)
+      buffer = buffer.slice(end + 2)
+      const data = frame
+        .split("\n")
+        .filter((line) => line.startsWith("data:"))
+        .map((line) => line.slice(5).trim())
+        .join("\n")
+      if (data) onEvent(JSON.parse(data))
+    }
+  }
+}
+
+/** `tandem tasks`: lists, follows and cancels the background tasks of a running server. */
+export async function tasksCommand(args: string[]) {
+  const parsed = flags(args, {
+    url: { type: "string" },
+    session: { type: "string" },
+    watch: { type: "boolean" },
+    cancel: { type: "string" },
+  })
+  if (!parsed.ok) {
+    console.error(`tandem tasks: ${parsed.message}`)
+    return 2
+  }
+  const base = (parsed.values.url ?? "http://127.0.0.1:4096").replace(/\/$/, "")
+  const api = client(base)
+  try {
+    if (parsed.values.cancel) {
+      const res = await api.post(`/task/${encodeURIComponent(parsed.values.cancel)}/cancel`)
+      if (!res.ok) {
+        console.error(red(`tandem tasks: ${await failure(res)}`))
+        return 1
+      }
+      const task = (await res.json()) as TaskInfo
+      console.log(taskLine(task, figures(task)))
+      return 0
+    }
+    const res = await api.get(parsed.values.session ? `/session/${encodeURIComponent(parsed.values.session)}/task` : "/task")
+    if (!res.ok) {
+      console.error(red(`tandem tasks: ${await failure(res)}`))
+      return 1
+    }
+    const tasks = ((await res.json()) as TaskInfo[]).sort((a, b) => a.id.localeCompare(b.id))
+    if (!tasks.length) console.log(dim("no background tasks"))
+    for (const task of tasks) console.log(`${dim(task.id)} ${taskLine(task, figures(task))}`)
+    if (!parsed.values.watch) return 0
+    const events = await api.get("/event")
+    if (!events.ok) {
+      console.error(red(`tandem tasks: ${await failure(events)}`))
+      return 1
+    }
+    await follow(events, (event) => {
+      if (event.type === "task.created" || event.type === "task.updated") {
+        const task = event.properties.task as TaskInfo
+        if (parsed.values.session && task.parentSessionID !== parsed.values.session) return
+        console.log(`${dim(task.id)} ${taskLine(task, figures(task))}`)
+      }
+      if (event.type === "task.delivered") console.log(dim(`${event.properties.taskID} delivered to ${event.properties.parentSessionID}`))
+    })
+    return 0
+  } catch (error) {
+    console.error(red(`tandem tasks: cannot reach ${base}: ${error instanceof Error ? error.message : String(error)}`))
+    return 1
+  }
+}

@@ -1,0 +1,78 @@
+import { afterAll, expect, test } from "bun:test"
+import path from "node:path"
+import { testEngine } from "@tandem/testing/fixture"
+import { gate, lastToolResults, lastUser } from "@tandem/testing/script"
+import { serve } from "@tandem/server/serve"
+import { TaskUpdated } from "@tandem/core/task/events"
+
+const entry = path.join(import.meta.dir, "..", "src", "index.ts")
+
+async function tandem(args: string[], cwd = import.meta.dir) {
+  const child = Bun.spawn([process.execPath, entry, ...args], { cwd, stdout: "pipe", stderr: "pipe", env: { ...process.env } })
+  const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited])
+  return { stdout, stderr, code }
+}
+
+test("the demo runs: tools, a blocking sub-agent, three background results delivered by themselves", async () => {
+  const { stdout, code, stderr } = await tandem(["demo"])
+  expect(stderr).not.toContain("error")
+  expect(code).toBe(0)
+  for (const text of ["✓ read greeting.txt", "✓ edit greeting.txt", "✓ bash cat greeting.txt", "✓ task Count words", "Just one: greeting.txt"])
+    expect(stdout).toContain(text)
+  for (const job of ["Check spelling", "Suggest a title", "Summarise the file"]) expect(stdout).toContain(`- ${job}:`)
+}, 60_000)
+
+test("run: bad input gets a clear message and a non-zero exit", async () => {
+  expect(await tandem(["run", "--bogus", "x"])).toMatchObject({ code: 2, stderr: expect.stringContaining("bogus") })
+  expect(await tandem(["run"])).toMatchObject({ code: 2, stderr: expect.stringContaining("message is required") })
+  const unconfigured = await tandem(["run", "hello"])
+  expect(unconfigured.code).toBe(1)
+  expect(unconfigured.stderr).toContain("no model configured")
+  expect(await tandem(["frobnicate"])).toMatchObject({ code: 2 })
+})
+
+test("run on the scripted model exits 0 and prints the answer", async () => {
+  const result = await tandem(["run", "--model", "scripted/scripted", "please tidy greeting.txt"], await scratch())
+  expect(result.code).toBe(0)
+  expect(result.stdout).toContain("Background results arrived")
+}, 60_000)
+
+async function scratch() {
+  const dir = (await import("@tandem/testing/fixture")).tempProject()
+  await Bun.write(path.join(dir, "greeting.txt"), "Hello world\nThis file is part of the Tandem demo.\n")
+  return dir
+}
+
+const held = gate()
+const harness = testEngine({
+  responder: async (request) => {
+    if (lastUser(request) === "CHILD") {
+      await held.promise
+      return { text: "child done" }
+    }
+    if (lastToolResults(request).length) return { text: "ok" }
+    return { toolCalls: [{ name: "task", input: { description: "Watched job", prompt: "CHILD", subagent_type: "general", background: true } }] }
+  },
+})
+const server = serve(harness.engine, { port: 0 })
+afterAll(async () => {
+  held.release()
+  await server.stop()
+  await harness.engine.close()
+})
+
+test("tasks: lists and cancels the background tasks of a running server", async () => {
+  const session = harness.engine.store.createSession({ directory: harness.directory })
+  const running = harness.engine.bus.once(TaskUpdated, (e) => e.task.state === "running")
+  await harness.engine.runner.prompt(session.id, { parts: [{ type: "text", text: "go" }] })
+  const { task } = await running
+  const listed = await tandem(["tasks", "--url", server.url])
+  expect(listed.code).toBe(0)
+  expect(listed.stdout).toContain(task.id)
+  expect(listed.stdout).toContain("Watched job")
+  const cancelled = await tandem(["tasks", "--url", server.url, "--cancel", task.id])
+  expect(cancelled.code).toBe(0)
+  expect(cancelled.stdout).toContain("cancelled")
+  const missing = await tandem(["tasks", "--url", server.url, "--cancel", "tsk_nope"])
+  expect(missing).toMatchObject({ code: 1, stderr: expect.stringContaining("not found") })
+})
