@@ -1,0 +1,37 @@
+import { afterAll, expect, test } from "bun:test"
+import { writeFileSync } from "node:fs"
+import path from "node:path"
+import { createOpencodeClient } from "@opencode-ai/sdk/v2"
+import { startScriptedServer } from "@tandem/testing/scripted-server"
+import { tempProject } from "@tandem/testing/fixture"
+import { lastUser } from "@tandem/testing/script"
+
+const model = startScriptedServer({ responder: (request) => ({ text: `served: ${lastUser(request)}` }) })
+afterAll(() => model.stop())
+
+test("scripts/tandem serve in a project whose opencode.json names an OpenAI-compatible server answers the SDK round trip", async () => {
+  const directory = tempProject()
+  writeFileSync(
+    path.join(directory, "opencode.json"),
+    JSON.stringify({
+      model: "local/scripted",
+      provider: { local: { npm: "@ai-sdk/openai-compatible", options: { baseURL: model.url }, models: { scripted: {} } } },
+    }),
+  )
+  const script = path.join(import.meta.dir, "..", "..", "..", "scripts", "tandem")
+  const child = Bun.spawn(["sh", script, "serve", "--port", "0"], { cwd: directory, stdout: "pipe", stderr: "inherit" })
+  const reader = child.stdout.getReader()
+  let banner = ""
+  while (!banner.includes("\n")) banner += new TextDecoder().decode((await reader.read()).value)
+  const url = /listening on (\S+)/.exec(banner)![1]!
+  expect(url).toStartWith("http://127.0.0.1:")
+
+  const client = createOpencodeClient({ baseUrl: url })
+  const sessionID = (await client.session.create({})).data!.id
+  const reply = await client.session.prompt({ sessionID, parts: [{ type: "text", text: "ping" }] })
+  expect(reply.data!.parts.find((p) => p.type === "text")).toMatchObject({ text: "served: ping" })
+  expect((await client.session.messages({ sessionID })).data).toHaveLength(2)
+
+  child.kill("SIGTERM")
+  expect(await child.exited).toBe(0)
+}, 30_000)

@@ -1,0 +1,37 @@
+import { expect, test } from "bun:test"
+import { defaultModel, ModelNotFoundError, parseModel, providerBlocks, resolveModel } from "../../src/provider/provider"
+
+const local = {
+  provider: {
+    local: {
+      npm: "@ai-sdk/openai-compatible",
+      options: { baseURL: "http://127.0.0.1:8080/v1", apiKey: "k" },
+      models: { qwen: { id: "qwen2.5-coder:7b", cost: { input: 1, output: 2 } } },
+    },
+    claude: { npm: "@ai-sdk/anthropic", options: { apiKey: "a" }, models: { sonnet: { id: "claude-sonnet-4-5" } } },
+    gpt: { npm: "@ai-sdk/openai", options: { apiKey: "o" }, models: { five: {} } },
+  },
+}
+
+test("provider blocks resolve through the npm package they name, with the model's api id and cost", () => {
+  const model = resolveModel("local/qwen", local, {}, {})
+  expect(model).toMatchObject({ providerID: "local", modelID: "qwen", cost: { input: 1, output: 2 } })
+  expect(model.language).toMatchObject({ modelId: "qwen2.5-coder:7b" })
+  expect(resolveModel("claude/sonnet", local, {}, {}).language).toMatchObject({ modelId: "claude-sonnet-4-5", provider: "anthropic.messages" })
+  expect(resolveModel("gpt/five", local, {}, {}).language).toMatchObject({ modelId: "five" })
+})
+
+test("built-in provider ids pick up their key from the environment", () => {
+  expect(Object.keys(providerBlocks({}, {}, { ANTHROPIC_API_KEY: "x" }))).toEqual(["anthropic"])
+  expect(resolveModel("anthropic/claude-haiku-4-5", {}, {}, { ANTHROPIC_API_KEY: "x" }).language).toMatchObject({
+    modelId: "claude-haiku-4-5",
+  })
+})
+
+test("bad references fail with a reason a user can act on", () => {
+  expect(() => parseModel("nomodel")).toThrow(ModelNotFoundError)
+  expect(() => resolveModel("nobody/x", local, {}, {})).toThrow(/not configured/)
+  expect(() => defaultModel({})).toThrow(/no model configured/)
+  expect(defaultModel(local)).toBe("local/qwen")
+  expect(defaultModel({ model: "gpt/five" })).toBe("gpt/five")
+})
