@@ -80,8 +80,7 @@ export function createEngine(options: EngineOptions) {
 
   const subagents = () => [...agents.values()].filter((agent) => agent.mode !== "primary")
 
-  const parentModel = (ctx: ToolContext) =>
-    (store.messages(ctx.sessionID).findLast((m) => m.info.role === "user")?.info as UserMessage | undefined)?.model
+  const parentModel = (ctx: ToolContext) => store.lastUserMessage(ctx.sessionID)?.model
 
   const tooDeep = (sessionID: string) =>
     depthOf(sessionID) >= maxDepth
@@ -105,7 +104,7 @@ export function createEngine(options: EngineOptions) {
         prompt: input.prompt,
         directory,
       })
-      input.parent.progress({ metadata: { sessionId: task.sessionID, taskID: task.id } })
+      input.parent.progress({ title: input.description, metadata: { agent: input.agent.name, sessionId: task.sessionID, taskID: task.id } })
       return { ok: true, taskID: task.id, sessionID: task.sessionID, receipt: receipt(task) }
     },
     async run(input) {
@@ -167,7 +166,7 @@ export function createEngine(options: EngineOptions) {
     const chain = ancestorsAndSelf(input.sessionID).map((s) => agents.get(s.agent ?? input.agent.name) ?? input.agent)
     const enabled = (id: string) => chain.every((agent) => agent.tools[id] !== false) && input.agent.tools[id] !== false
     const list = fileTools.filter((tool) => enabled(tool.id))
-    if (enabled("task") && depthOf(input.sessionID) < maxDepth) list.push(createTaskTool({ subagents: subagents(), limits, runner: taskRunner }) as unknown as Tool)
+    if (enabled("task") && depthOf(input.sessionID) < maxDepth) list.push(taskTool)
     if (enabled("task_status")) list.push(taskStatus)
     if (enabled("task_cancel")) list.push(taskCancel)
     return list
@@ -209,6 +208,7 @@ export function createEngine(options: EngineOptions) {
     maxSteps: settings.background.max_steps,
     maxRunning: settings.background.max_running_per_session,
   }
+  const taskTool = createTaskTool({ subagents: subagents(), limits, runner: taskRunner }) as unknown as Tool
   const taskStatus = createTaskStatusTool(background, settings.background.result_chars) as unknown as Tool
   const taskCancel = createTaskCancelTool(background) as unknown as Tool
 

@@ -1,4 +1,5 @@
-import { streamText, tool as sdkTool, type ModelMessage, type ToolSet } from "ai"
+import { jsonSchema, streamText, tool as sdkTool, type JSONSchema7, type ModelMessage, type ToolSet } from "ai"
+import { z } from "zod"
 import { ascending } from "../id/id"
 import type { ResolvedModel } from "../provider/provider"
 import { fail, isFailure, type Tool, type ToolContext, type ToolOutcome } from "../tool/tool"
@@ -15,7 +16,8 @@ export type StepInput = {
   tools: Tool[]
   temperature?: number
   abort: AbortSignal
-  toolContext(part: ToolPart): ToolContext
+  /** Builds a tool's context; `progress` updates the running part (title, metadata) live. */
+  toolContext(part: ToolPart, progress: ToolContext["progress"]): ToolContext
   /** Called on every stream event so progress can be reported (background tasks use it). */
   onActivity?(activity: { tool?: string; tokens?: Tokens }): void
 }
@@ -37,6 +39,30 @@ function tokensOf(usage: {
     reasoning: usage.outputTokenDetails?.reasoningTokens ?? 0,
     cache: { read: usage.inputTokenDetails?.cacheReadTokens ?? 0, write: usage.inputTokenDetails?.cacheWriteTokens ?? 0 },
   }
+}
+
+const converted = new WeakMap<Tool, ToolSet[string]>()
+
+/**
+ * The AI SDK form of a tool, made once per tool: converting a zod schema to JSON Schema on every
+ * model call is a measurable cost when hundreds of children run.
+ */
+function toSdkTool(tool: Tool) {
+  let sdk = converted.get(tool)
+  if (!sdk) {
+    const schema = z.toJSONSchema(tool.parameters, { io: "input", unrepresentable: "any" }) as JSONSchema7
+    sdk = sdkTool({
+      description: tool.description,
+      inputSchema: jsonSchema(schema, {
+        validate: (value) => {
+          const parsed = tool.parameters.safeParse(value)
+          return parsed.success ? { success: true, value: parsed.data } : { success: false, error: parsed.error }
+        },
+      }),
+    })
+    converted.set(tool, sdk)
+  }
+  return sdk
 }
 
 /** Turns anything thrown by a provider or the SDK into a named, serialisable message error. */
@@ -62,7 +88,7 @@ export async function runStep(input: StepInput): Promise<StepResult> {
 
   const byName = new Map(input.tools.map((tool) => [tool.id, tool]))
   const sdkTools: ToolSet = {}
-  for (const tool of input.tools) sdkTools[tool.id] = sdkTool({ description: tool.description, inputSchema: tool.parameters })
+  for (const tool of input.tools) sdkTools[tool.id] = toSdkTool(tool)
 
   const texts = new Map<string, TextPart>()
   const reasonings = new Map<string, ReasoningPart>()
@@ -79,8 +105,18 @@ export async function runStep(input: StepInput): Promise<StepResult> {
     store.upsertPart(running)
     toolParts.set(part.callID, running)
     input.onActivity?.({ tool: part.tool })
+    const progress: ToolContext["progress"] = (update) => {
+      const current = toolParts.get(part.callID)
+      if (current?.state.status !== "running") return
+      const next: ToolPart = {
+        ...current,
+        state: { ...current.state, title: update.title ?? current.state.title, metadata: { ...current.state.metadata, ...update.metadata } },
+      }
+      toolParts.set(part.callID, next)
+      store.upsertPart(next)
+    }
     const outcome: ToolOutcome = await tool
-      .execute(args, input.toolContext(running))
+      .execute(args, input.toolContext(running, progress))
       .catch((thrown: unknown) => fail(`tool ${part.tool} crashed: ${thrown instanceof Error ? thrown.message : String(thrown)}`))
     const current = (toolParts.get(part.callID) ?? running) as ToolPart
     const metadata = current.state.status === "running" ? current.state.metadata : undefined

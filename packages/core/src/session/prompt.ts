@@ -94,7 +94,7 @@ export class SessionRunner {
     const { store } = this.deps
     const session = store.getSession(sessionID)
     if (!session) throw new PromptError(`session ${sessionID} not found`)
-    const previous = store.messages(sessionID).findLast((m) => m.info.role === "user")?.info as UserMessage | undefined
+    const previous = store.lastUserMessage(sessionID)
     const agentName = input.agent ?? previous?.agent ?? session.agent ?? this.deps.config.default_agent ?? "build"
     const agent = this.deps.agents.get(agentName)
     if (!agent) throw new PromptError(`agent "${agentName}" does not exist`)
@@ -200,7 +200,7 @@ export class SessionRunner {
       tools,
       temperature: agent.temperature,
       abort: signal,
-      toolContext: (part) => this.toolContext(sessionID, agent, part, signal),
+      toolContext: (part, progress) => this.toolContext(sessionID, agent, part, signal, progress),
     })
     store.transaction(() => {
       store.upsertMessage({ ...message, time: { ...message.time, completed: Date.now() }, finish: result.finish, error: result.error, cost: result.cost, tokens: result.tokens })
@@ -219,7 +219,7 @@ export class SessionRunner {
     return sets
   }
 
-  toolContext(sessionID: string, agent: AgentInfo, part: ToolPart, abort: AbortSignal): ToolContext {
+  toolContext(sessionID: string, agent: AgentInfo, part: ToolPart, abort: AbortSignal, progress: ToolContext["progress"]): ToolContext {
     const { store, permissions } = this.deps
     const parentID = store.getSession(sessionID)?.parentID
     return {
@@ -238,14 +238,7 @@ export class SessionRunner {
           parentSessionID: parentID,
           abort,
         }),
-      progress: (update) => {
-        const current = store.parts(part.messageID).find((p) => p.id === part.id)
-        if (current?.type !== "tool" || current.state.status !== "running") return
-        store.upsertPart({
-          ...current,
-          state: { ...current.state, title: update.title ?? current.state.title, metadata: { ...current.state.metadata, ...update.metadata } },
-        })
-      },
+      progress,
     }
   }
 

@@ -1,7 +1,7 @@
 import type { Db } from "../storage/db"
 import type { Bus } from "../bus/bus"
 import { ascending } from "../id/id"
-import { emptyTokens, addTokens, type Message, type Part, type WithParts, type Tokens } from "./message"
+import { emptyTokens, addTokens, type Message, type Part, type UserMessage, type WithParts, type Tokens } from "./message"
 import { SessionInfo } from "./session-info"
 import {
   MessageRemoved,
@@ -176,6 +176,22 @@ export class Store {
     } | null
     if (!row) return undefined
     return { info: JSON.parse(row.data) as Message, parts: this.parts(messageID) }
+  }
+
+  /** The session's latest user message, without reading the whole transcript. */
+  lastUserMessage(sessionID: string): UserMessage | undefined {
+    const row = this.db
+      .query("select data from message where session_id = ? and data ->> '$.role' = 'user' order by id desc limit 1")
+      .get(sessionID) as { data: string } | null
+    return row ? (JSON.parse(row.data) as UserMessage) : undefined
+  }
+
+  /** The session's latest message, without its parts. */
+  lastMessage(sessionID: string): Message | undefined {
+    const row = this.db.query("select data from message where session_id = ? order by id desc limit 1").get(sessionID) as {
+      data: string
+    } | null
+    return row ? (JSON.parse(row.data) as Message) : undefined
   }
 
   parts(messageID: string): Part[] {

@@ -326,9 +326,9 @@ export class BackgroundTasks {
   private deliver(parentSessionID: string, via: "step" | "idle") {
     const { store, ledger, bus, settings } = this.deps
     const waiting = ledger.undelivered(parentSessionID)
-    if (!waiting.length || !store.getSession(parentSessionID)) return false
-    const history = store.messages(parentSessionID)
-    const user = history.findLast((m) => m.info.role === "user")?.info as UserMessage | undefined
+    const parent = waiting.length ? store.getSession(parentSessionID) : undefined
+    if (!parent) return false
+    const user = store.lastUserMessage(parentSessionID)
     if (!user) return false
     const now = Date.now()
     const delivered: { task: TaskInfo; part: ToolPart }[] = []
@@ -342,7 +342,7 @@ export class BackgroundTasks {
       providerID: user.model.providerID,
       mode: user.agent,
       agent: user.agent,
-      path: { cwd: store.getSession(parentSessionID)!.directory, root: store.getSession(parentSessionID)!.directory },
+      path: { cwd: parent.directory, root: parent.directory },
       cost: 0,
       tokens: emptyTokens(),
       finish: "tool-calls",
@@ -380,8 +380,7 @@ export class BackgroundTasks {
   }
 
   private outstanding(sessionID: string) {
-    const { ledger } = this.deps
-    return ledger.listByParent(sessionID).some((t) => !TERMINAL.has(t.state)) || ledger.undelivered(sessionID).length > 0
+    return this.deps.ledger.hasPending(sessionID)
   }
 
   private idleWaiters = new Map<string, (() => void)[]>()

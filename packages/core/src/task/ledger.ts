@@ -11,6 +11,7 @@ const schema = `
     data text not null
   );
   create index task_parent on task(parent_session_id, id);
+  create index task_pending on task(parent_session_id) where delivery = 'pending';
   create index task_session on task(session_id);
   create index task_open on task(state) where state in ('queued', 'running');
 `
@@ -71,6 +72,14 @@ export class Ledger {
       " order by id"
     const rows = (parentSessionID ? this.db.query(sql).all(parentSessionID) : this.db.query(sql).all()) as { data: string }[]
     return rows.map((row) => JSON.parse(row.data) as TaskInfo).sort((a, b) => (a.time.ended ?? 0) - (b.time.ended ?? 0))
+  }
+
+  /**
+   * Whether a parent still waits on anything: a task that has not finished, or a finished one
+   * whose result has not reached it (every unfinished task's delivery is still pending).
+   */
+  hasPending(parentSessionID: string) {
+    return this.db.query("select 1 from task where parent_session_id = ? and delivery = 'pending' limit 1").get(parentSessionID) !== null
   }
 
   /** Writes the whole row; returns it. */

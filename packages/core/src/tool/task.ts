@@ -75,7 +75,6 @@ export function createTaskTool(input: {
         return fail(
           `unknown subagent_type "${args.subagent_type}"; available: ${input.subagents.map((a) => a.name).join(", ") || "none"}`,
         )
-      ctx.progress({ title: args.description, metadata: { agent: agent.name } })
       if (args.background) {
         const dispatched = input.runner.dispatch({ ...args, parent: ctx, agent })
         if (!dispatched.ok) return fail(dispatched.error)
@@ -85,6 +84,7 @@ export function createTaskTool(input: {
           metadata: { taskID: dispatched.taskID, sessionId: dispatched.sessionID, agent: agent.name, background: true },
         }
       }
+      ctx.progress({ title: args.description, metadata: { agent: agent.name } })
       const result = await input.runner.run({ ...args, parent: ctx, agent })
       if (!result.ok) return fail(result.error, result.sessionID ? { sessionId: result.sessionID } : undefined)
       return {
