@@ -14,6 +14,8 @@ import "./events"
 export type AppOptions = {
   /** When set, every route requires HTTP Basic auth with this password (any user name). */
   password?: string
+  /** Interval of `server.heartbeat` on idle event streams (default 10 s). */
+  heartbeatMs?: number
 }
 
 /** The password from the environment, as opencode names it or as Tandem does. */
@@ -38,7 +40,7 @@ export function createApp(engine: Engine, options: AppOptions = {}) {
   app.route("/", configRoutes(engine))
   app.route("/", sessionRoutes(engine))
   app.route("/", permissionRoutes(engine))
-  app.route("/", eventRoutes(engine))
+  app.route("/", eventRoutes(engine, options.heartbeatMs))
   app.get("/doc", (c) => c.json(openapi(VERSION)))
   return app
 }

@@ -130,3 +130,33 @@ test("agents, providers, path and capabilities", async () => {
   expect((await read(app.request("/path"))).directory).toBe(directory)
   expect(await read(app.request("/experimental/capabilities"))).toEqual({ backgroundSubagents: true })
 })
+
+test("/global/event wraps each event with the directory; idle streams get heartbeats; a closed client unsubscribes", async () => {
+  const listeners = engine.bus.size
+  const live = createApp(engine, { heartbeatMs: 20 })
+  const abort = new AbortController()
+  const res = await live.request("/global/event", { signal: abort.signal })
+  expect(res.headers.get("content-type")).toContain("text/event-stream")
+  const reader = res.body!.getReader()
+  const frames: { directory: string; payload: { id: string; type: string } }[] = []
+  let buffer = ""
+  const next = async () => {
+    while (!buffer.includes("\n\n")) buffer += new TextDecoder().decode((await reader.read()).value)
+    const end = buffer.indexOf("\n\n")
+    const frame = buffer.slice(0, end)
+    buffer = buffer.slice(end + 2)
+    frames.push(JSON.parse(frame.replace(/^data: ?/m, "")))
+    return frames.at(-1)!
+  }
+  expect(await next()).toMatchObject({ directory, payload: { type: "server.connected" } })
+  expect(engine.bus.size).toBe(listeners + 1)
+  await app.request("/session", json({ title: "seen on the stream" }))
+  let created
+  while (!(created = frames.find((f) => f.payload.type === "session.created"))) await next()
+  expect(created.payload.id).toStartWith("evt_")
+  while (!frames.some((f) => f.payload.type === "server.heartbeat")) await next()
+  abort.abort()
+  await reader.cancel().catch(() => {})
+  for (let i = 0; i < 50 && engine.bus.size > listeners; i++) await new Promise((r) => setTimeout(r, 10))
+  expect(engine.bus.size).toBe(listeners)
+})

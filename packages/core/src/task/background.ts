@@ -24,6 +24,8 @@ export type DispatchInput = {
 
 /** A running task's live figures, kept in memory; the ledger holds what must survive. */
 type Live = {
+  taskID: string
+  parentSessionID: string
   steps: number
   toolCalls: number
   tool?: string
@@ -240,6 +242,8 @@ export class BackgroundTasks {
   private async follow(task: TaskInfo, work: () => Promise<unknown>) {
     const { runner, store, settings } = this.deps
     const live: Live = {
+      taskID: task.id,
+      parentSessionID: task.parentSessionID,
       steps: 0,
       toolCalls: 0,
       tokens: emptyTokens(),
@@ -250,7 +254,7 @@ export class BackgroundTasks {
     }
     this.live.set(task.sessionID, live)
     if (settings.max_duration_ms)
-      live.wall = setTimeout(() => this.stop(task, `time budget of ${settings.max_duration_ms} ms reached`), settings.max_duration_ms)
+      live.wall = setTimeout(() => this.stop(task.sessionID, `time budget of ${settings.max_duration_ms} ms reached`), settings.max_duration_ms)
     let failure: string | undefined
     try {
       await work()
@@ -278,13 +282,13 @@ export class BackgroundTasks {
   }
 
   /** Ends a task with a budget reason: its partial result is kept and delivered. */
-  private stop(task: TaskInfo, reason: string) {
-    const live = this.live.get(task.sessionID)
+  private stop(sessionID: string, reason: string) {
+    const live = this.live.get(sessionID)
     if (!live || live.stop) return
     live.stop = { state: "completed", reason }
-    this.deps.runner.abort(task.sessionID)
-    for (const child of this.deps.ledger.listByParent(task.sessionID)) this.cancel(child.id, `parent task ended: ${reason}`)
-    this.wakeIdle(task.sessionID)
+    this.deps.runner.abort(sessionID)
+    for (const child of this.deps.ledger.listByParent(sessionID)) this.cancel(child.id, `parent task ended: ${reason}`)
+    this.wakeIdle(sessionID)
   }
 
   private end(id: string, state: TaskState, change: Partial<TaskInfo>) {
@@ -410,10 +414,7 @@ export class BackgroundTasks {
       live.tokens = addTokens(live.tokens, part.tokens as typeof live.tokens)
       live.cost += part.cost ?? 0
       const budget = this.deps.settings.max_tokens
-      if (budget && live.tokens.input + live.tokens.output >= budget) {
-        const task = this.deps.ledger.bySession(part.sessionID)
-        if (task) this.stop(task, `token budget of ${budget} reached`)
-      }
+      if (budget && live.tokens.input + live.tokens.output >= budget) this.stop(part.sessionID, `token budget of ${budget} reached`)
     }
     if (part.type === "tool" && part.state?.status === "running" && !live.seenTools.has(part.id)) {
       live.seenTools.add(part.id)
@@ -433,13 +434,11 @@ export class BackgroundTasks {
       }, wait)
       return
     }
-    const task = this.deps.ledger.bySession(sessionID)
-    if (!task) return
     live.lastPublished = Date.now()
     this.deps.bus.publish(TaskProgress, {
-      taskID: task.id,
+      taskID: live.taskID,
       sessionID,
-      parentSessionID: task.parentSessionID,
+      parentSessionID: live.parentSessionID,
       steps: live.steps,
       toolCalls: live.toolCalls,
       tool: live.tool,

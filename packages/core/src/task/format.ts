@@ -21,7 +21,7 @@ export function cap(text: string, max: number, sessionID: string) {
 export function resultText(task: TaskInfo, maxChars: number) {
   const duration = task.time.ended && task.time.started ? task.time.ended - task.time.started : 0
   const usage = task.usage
-  const head = `<task id="${task.id}" session="${task.sessionID}" state="${task.state}"${task.reason ? ' partial="true"' : ""}>`
+  const head = `<task id="${task.id}" session="${task.sessionID}" state="${task.state}"${task.reason && task.state === "completed" ? ' partial="true"' : ""}>`
   const lines = [
     head,
     `<description>${task.description}</description>`,

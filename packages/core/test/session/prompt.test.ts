@@ -185,3 +185,42 @@ test("the small model titles a new session", async () => {
   expect(engine.store.getSession(session.id)?.title).toBe("Fixing the flaky tests")
 })
 
+
+test("task_id continues an earlier child session instead of starting a new one", async () => {
+  let childCalls = 0
+  const { engine, directory, calls } = setup({
+    responder: (request) => {
+      const said = lastUser(request)
+      if (said.startsWith("CHILD")) {
+        childCalls++
+        return { text: `child turn ${childCalls}, history ${request.messages.filter((m) => m.role === "user").length}` }
+      }
+      const results = lastToolResults(request)
+      if (said === "first") {
+        if (results.length) return { text: results[0]!.output }
+        return { toolCalls: [{ name: "task", input: { description: "d", prompt: "CHILD one", subagent_type: "general" } }] }
+      }
+      if (results.length) return { text: results[0]!.output }
+      const earlier = /task_id: (ses_\S+)/.exec(JSON.stringify(request.messages))![1]!
+      return { toolCalls: [{ name: "task", input: { description: "d", prompt: "CHILD two", subagent_type: "general", task_id: earlier } }] }
+    },
+  })
+  const session = engine.store.createSession({ directory })
+  await engine.runner.prompt(session.id, say("first"))
+  const second = await engine.runner.prompt(session.id, say("second"))
+  expect(engine.store.children(session.id)).toHaveLength(1)
+  expect(second.parts.find((p) => p.type === "text")).toMatchObject({ text: expect.stringContaining("child turn 2, history 2") })
+  expect(calls.length).toBeGreaterThan(4)
+
+  const foreign = await (async () => {
+    const other = setup({
+      responder: queue([
+        { toolCalls: [{ name: "task", input: { description: "d", prompt: "CHILD", subagent_type: "general", task_id: engine.store.children(session.id)[0]!.id } }] },
+        (request) => ({ text: lastToolResults(request)[0]!.output }),
+      ]),
+    })
+    const s = other.engine.store.createSession({ directory: other.directory })
+    return other.engine.runner.prompt(s.id, say("hijack"))
+  })()
+  expect(foreign.parts.find((p) => p.type === "text")).toMatchObject({ text: expect.stringContaining("is not a task of this session") })
+})

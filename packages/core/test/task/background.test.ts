@@ -430,3 +430,52 @@ test("a running foreground task can be moved to the background", async () => {
   await idleAfter(engine, parent.id)
   expect(texts(engine, parent.id).at(-1)).toBe("result: true")
 })
+
+test("a wall-time budget stops a task that does not finish, keeping what it had", async () => {
+  const never = gate()
+  const { engine, directory } = setup(
+    byPrompt({
+      slow: dispatcher([background("CHILD stuck")], "dispatched", (request) => ({ text: lastToolResults(request)[0]!.output })),
+      "CHILD stuck": async () => {
+        await never.promise
+        return { text: "too late" }
+      },
+    }),
+    { max_duration_ms: 50 },
+  )
+  const parent = engine.store.createSession({ directory })
+  await engine.runner.prompt(parent.id, say("slow"))
+  await engine.bus.once(TaskDelivered)
+  expect(engine.background.list(parent.id)[0]).toMatchObject({ state: "completed", reason: expect.stringContaining("time budget of 50 ms") })
+  never.release()
+})
+
+test("task_cancel: the parent's model cancels its own task; other sessions' tasks are refused", async () => {
+  const never = gate()
+  let step = 0
+  const { engine, directory } = setup(
+    byPrompt({
+      stop: (request) => {
+        step++
+        if (step === 1) return { toolCalls: [background("CHILD doomed")] }
+        if (step === 2) {
+          const id = /<task id="(tsk_[^"]+)"/.exec(lastToolResults(request)[0]!.output)![1]!
+          return { toolCalls: [{ name: "task_cancel", input: { task_id: id } }, { name: "task_cancel", input: { task_id: "tsk_other" } }] }
+        }
+        const cancels = request.messages.flatMap((m) => m.toolResults ?? []).filter((r) => r.name === "task_cancel")
+        return { text: cancels.map((r) => r.output.split("\n")[0]).join(" | ") }
+      },
+      "CHILD doomed": async () => {
+        await never.promise
+        return { text: "unreachable" }
+      },
+    }),
+    { resume_parent: false },
+  )
+  const parent = engine.store.createSession({ directory })
+  const reply = await engine.runner.prompt(parent.id, say("stop"))
+  const text = reply.parts.find((p) => p.type === "text")
+  expect(text?.type === "text" && text.text).toMatch(/^Cancelled tsk_.* \| no background task tsk_other in this session$/)
+  expect(engine.background.list(parent.id)[0]).toMatchObject({ state: "cancelled", reason: "cancelled by the parent agent", delivery: "delivered" })
+  never.release()
+})

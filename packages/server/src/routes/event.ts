@@ -7,7 +7,7 @@ import type { Envelope } from "@tandem/core/bus/bus"
 /** How often an idle event stream sends `server.heartbeat`. */
 export const HEARTBEAT_MS = 10_000
 
-function stream(c: Context, engine: Engine, wrap: (event: Envelope & { id: string }) => unknown) {
+function stream(c: Context, engine: Engine, heartbeatMs: number, wrap: (event: Envelope & { id: string }) => unknown) {
   return streamSSE(c, async (sse) => {
     const queue: string[] = []
     let wake: (() => void) | undefined
@@ -17,7 +17,7 @@ function stream(c: Context, engine: Engine, wrap: (event: Envelope & { id: strin
     }
     push({ type: "server.connected", properties: {} })
     const off = engine.bus.subscribe(push)
-    const heartbeat = setInterval(() => push({ type: "server.heartbeat", properties: {} }), HEARTBEAT_MS)
+    const heartbeat = setInterval(() => push({ type: "server.heartbeat", properties: {} }), heartbeatMs)
     let closed = false
     sse.onAbort(() => {
       closed = true
@@ -38,8 +38,8 @@ function stream(c: Context, engine: Engine, wrap: (event: Envelope & { id: strin
 }
 
 /** `GET /event` (this project's events) and `GET /global/event` (wrapped with the directory). */
-export function eventRoutes(engine: Engine) {
+export function eventRoutes(engine: Engine, heartbeatMs = HEARTBEAT_MS) {
   return new Hono()
-    .get("/event", (c) => stream(c, engine, (event) => event))
-    .get("/global/event", (c) => stream(c, engine, (payload) => ({ directory: engine.directory, payload })))
+    .get("/event", (c) => stream(c, engine, heartbeatMs, (event) => event))
+    .get("/global/event", (c) => stream(c, engine, heartbeatMs, (payload) => ({ directory: engine.directory, payload })))
 }
