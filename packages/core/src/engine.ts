@@ -208,6 +208,11 @@ export function createEngine(options: EngineOptions) {
     maxSteps: settings.background.max_steps,
     maxRunning: settings.background.max_running_per_session,
   }
+  /** What a start found of a previous process: sessions closed, tasks resumed, interrupted, delivered. */
+  const recovery = {
+    closed: store.closeInterrupted("the process stopped before this finished"),
+    ...background.recover(),
+  }
   const taskTool = createTaskTool({ subagents: subagents(), limits, runner: taskRunner }) as unknown as Tool
   const taskStatus = createTaskStatusTool(background, settings.background.result_chars) as unknown as Tool
   const taskCancel = createTaskCancelTool(background) as unknown as Tool
@@ -224,6 +229,7 @@ export function createEngine(options: EngineOptions) {
     runner,
     background,
     ledger,
+    recovery,
     model,
     builtins,
     /** Turns permission asks into refusals (true) or requests a client answers (false). */

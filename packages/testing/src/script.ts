@@ -20,7 +20,7 @@ export const Turn = z.object({
   toolCalls: z.array(ScriptedToolCall).optional(),
   /** Pieces to stream the text in; default: split at whitespace, keeping it. */
   chunks: z.number().int().positive().optional(),
-  /** Delay between streamed pieces, to make a call last a known time. */
+  /** Delay between streamed pieces (text, reasoning, tool calls), to make a call last a known time. */
   chunkDelayMs: z.number().nonnegative().optional(),
   /** The call fails with this message. */
   error: z.string().optional(),

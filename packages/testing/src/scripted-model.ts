@@ -83,7 +83,8 @@ async function* turnParts(turn: Turn, request: ScriptRequest, signal?: AbortSign
     yield { type: "text-end", id: "t0" }
   }
   const calls = turn.toolCalls ?? []
-  for (const call of calls) {
+  for (const [index, call] of calls.entries()) {
+    if (index) await sleep(delay, signal)
     const id = call.id ?? `call_${++callCounter}`
     const input = JSON.stringify(call.input)
     yield { type: "tool-input-start", id, toolName: call.name }

@@ -80,7 +80,8 @@ function streamTurn(turn: Turn, request: ScriptRequest, model: string, includeUs
           if (turn.fault && "truncate" in turn.fault && index >= pieces.length / 2) return controller.close()
         }
         const calls = turn.toolCalls ?? []
-        calls.forEach((call, index) => {
+        for (const [index, call] of calls.entries()) {
+          if (index) await sleep(delay, signal)
           send(
             chunk(id, model, {
               tool_calls: [
@@ -88,7 +89,7 @@ function streamTurn(turn: Turn, request: ScriptRequest, model: string, includeUs
               ],
             }),
           )
-        })
+        }
         send(chunk(id, model, {}, calls.length ? "tool_calls" : "stop"))
         if (includeUsage) {
           const usage = usageOf(turn, request)

@@ -32,6 +32,11 @@ export async function serveCommand(args: string[]) {
   }
   const server = serve(engine, { port, hostname: parsed.values.hostname, password: passwordFromEnv() })
   console.log(`tandem server listening on ${server.url}`)
+  const { closed, resumed, interrupted, delivered } = engine.recovery
+  if (closed.length || resumed.length || interrupted.length || delivered.length)
+    console.log(
+      `recovered from the previous run: ${closed.length} session(s) closed, ${resumed.length} task(s) resumed, ${interrupted.length} interrupted, ${delivered.length} result(s) delivered`,
+    )
   await new Promise<void>((resolve) => {
     const stop = () => resolve()
     process.once("SIGINT", stop)

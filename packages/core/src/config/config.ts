@@ -71,6 +71,8 @@ export const BackgroundConfig = z
     resume_parent: z.boolean().default(true),
     /** Cancel a session's background tasks when its turn is aborted. */
     cancel_on_abort: z.boolean().default(false),
+    /** Runs a task may have: one that was running when the process stopped is resumed until then, then ended as interrupted. */
+    max_attempts: z.number().int().positive().default(3),
     /** Minimum interval between task.progress events of one task. */
     progress_interval_ms: z.number().int().nonnegative().default(250),
     /** Results of one parent that end within this window reach it in one model turn. */

@@ -119,13 +119,17 @@ export class SessionRunner {
     return info
   }
 
-  /** Starts the loop if it is not running; resolves when the session goes idle. */
-  resume(sessionID: string): Promise<void> {
+  /**
+   * Starts the loop if it is not running; resolves when the session goes idle. `force` makes
+   * the first step run even if the transcript does not ask for one (continuing an interrupted
+   * session after a restart).
+   */
+  resume(sessionID: string, options: { force?: boolean } = {}): Promise<void> {
     const existing = this.runs.get(sessionID)
     if (existing) return existing.done
     const abort = new AbortController()
     const run: Run = { abort, done: Promise.resolve() }
-    run.done = this.loop(sessionID, abort.signal).finally(() => {
+    run.done = this.loop(sessionID, abort.signal, options.force ?? false).finally(() => {
       this.runs.delete(sessionID)
       this.deps.status.set(sessionID, { type: "idle" })
       this.deps.onIdle?.(sessionID)
@@ -154,7 +158,7 @@ export class SessionRunner {
     while (this.runs.size) await Promise.allSettled([...this.runs.values()].map((run) => run.done))
   }
 
-  private async loop(sessionID: string, signal: AbortSignal) {
+  private async loop(sessionID: string, signal: AbortSignal, force: boolean) {
     const { store } = this.deps
     this.deps.status.set(sessionID, { type: "busy" })
     let steps = 0
@@ -163,7 +167,7 @@ export class SessionRunner {
       const history = store.messages(sessionID)
       const user = history.findLast((m) => m.info.role === "user")?.info as UserMessage | undefined
       if (!user) return
-      if (!more && !needsStep(history)) return
+      if (!more && !needsStep(history) && !(force && steps === 0)) return
       const agent = this.deps.agents.get(user.agent) ?? this.deps.agents.get("build")!
       if (steps >= Math.min(agent.steps ?? this.deps.maxSteps, this.stepLimits.get(sessionID) ?? Infinity)) return
       steps++

@@ -178,6 +178,40 @@ export class Store {
     return { info: JSON.parse(row.data) as Message, parts: this.parts(messageID) }
   }
 
+  /**
+   * Closes what a stopped process left open: tool parts still pending or running end with an
+   * error saying why, assistant messages without an end get one and an aborted error. Returns
+   * the sessions touched.
+   */
+  closeInterrupted(reason: string): string[] {
+    const now = Date.now()
+    const touched = new Set<string>()
+    this.transaction(() => {
+      const parts = this.db
+        .query("select data from part where data ->> '$.type' = 'tool' and data ->> '$.state.status' in ('pending', 'running')")
+        .all() as { data: string }[]
+      for (const row of parts) {
+        const part = JSON.parse(row.data) as Extract<Part, { type: "tool" }>
+        const start = part.state.status === "running" ? part.state.time.start : now
+        this.upsertPart({ ...part, state: { status: "error", input: part.state.input, error: reason, time: { start, end: now } } })
+        touched.add(part.sessionID)
+      }
+      const messages = this.db
+        .query("select data from message where data ->> '$.role' = 'assistant' and data ->> '$.time.completed' is null")
+        .all() as { data: string }[]
+      for (const row of messages) {
+        const info = JSON.parse(row.data) as Extract<Message, { role: "assistant" }>
+        this.upsertMessage({
+          ...info,
+          time: { ...info.time, completed: now },
+          error: info.error ?? { name: "MessageAbortedError", data: { message: reason } },
+        })
+        touched.add(info.sessionID)
+      }
+    })
+    return [...touched]
+  }
+
   /** The session's latest user message, without reading the whole transcript. */
   lastUserMessage(sessionID: string): UserMessage | undefined {
     const row = this.db

@@ -211,12 +211,38 @@ export class BackgroundTasks {
     this.closed = true
     for (const timer of this.idleTimers.values()) clearTimeout(timer)
     this.idleTimers.clear()
-    for (const [sessionID, live] of this.live) {
-      live.stop ??= { state: "interrupted", reason: "the server stopped" }
+    for (const sessionID of this.live.keys()) {
       this.deps.runner.abort(sessionID)
       this.wakeIdle(sessionID)
     }
     while (this.following.size) await Promise.allSettled([...this.following])
+  }
+
+  /**
+   * Reconciles the ledger after a start: tasks a dead process left queued or running are resumed
+   * from their persisted transcript while attempts remain, otherwise ended as interrupted;
+   * finished results that never reached their parent are delivered. Call once, after
+   * `store.closeInterrupted`, before serving.
+   */
+  recover() {
+    const { ledger, settings } = this.deps
+    const report = { resumed: [] as string[], interrupted: [] as string[], delivered: [] as string[] }
+    for (const task of ledger.open()) {
+      if (task.state === "queued" || task.attempts < settings.max_attempts) {
+        report.resumed.push(task.id)
+        this.scheduler.enqueue({ id: task.id, parent: task.parentSessionID, model: `${task.model.providerID}/${task.model.modelID}` })
+        continue
+      }
+      report.interrupted.push(task.id)
+      this.end(task.id, "interrupted", {
+        reason: `the process stopped while this task ran, ${task.attempts} time(s); it was not resumed again (max_attempts ${settings.max_attempts})`,
+      })
+    }
+    for (const task of ledger.undelivered()) {
+      if (!report.interrupted.includes(task.id)) report.delivered.push(task.id)
+      this.arrived(task.parentSessionID)
+    }
+    return report
   }
 
   private watch(promise: Promise<void>) {
@@ -233,8 +259,11 @@ export class BackgroundTasks {
     }
     bus.publish(TaskUpdated, { task })
     if (settings.max_steps) runner.limitSteps(task.sessionID, settings.max_steps)
+    const started = this.deps.store.lastUserMessage(task.sessionID) !== undefined
     await this.follow(task, () =>
-      runner.prompt(task.sessionID, { agent: task.agent, model: task.model, parts: [{ type: "text", text: task.prompt }] }),
+      started
+        ? runner.resume(task.sessionID, { force: true })
+        : runner.prompt(task.sessionID, { agent: task.agent, model: task.model, parts: [{ type: "text", text: task.prompt }] }),
     )
   }
 
@@ -266,6 +295,12 @@ export class BackgroundTasks {
       clearTimeout(live.trailing)
       runner.limitSteps(task.sessionID, undefined)
       this.live.delete(task.sessionID)
+    }
+    if (this.closed && !live.stop) {
+      // Shutting down: the task stays open in the ledger and is resumed on the next start.
+      const current = this.deps.ledger.get(task.id)
+      if (current) this.deps.ledger.save({ ...current, usage: { tokens: live.tokens, cost: live.cost, steps: live.steps } })
+      return
     }
     const last = store.messages(task.sessionID).findLast((m) => m.info.role === "assistant")
     const info = last?.info as AssistantMessage | undefined
