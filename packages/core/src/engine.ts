@@ -190,6 +190,7 @@ export function createEngine(options: EngineOptions) {
     directory,
     agents,
     maxSteps: settings.max_steps,
+    retry: settings.retry,
     title: settings.title,
     model,
     defaultModel: () => parseModel(defaultModel(config, builtins)),

@@ -9,8 +9,14 @@ export const ScriptedToolCall = z.object({
 
 /** A fault the scripted HTTP server injects instead of answering normally. */
 export const Fault = z.union([
+  /** Answer with this HTTP status (and `retry-after` seconds) instead of a completion. */
   z.object({ status: z.number().int(), retryAfter: z.number().optional(), body: z.string().optional() }),
+  /** Stream part of the text, then end the stream without a finish or [DONE]. */
   z.object({ truncate: z.literal(true) }),
+  /** Start streaming, then break the connection. */
+  z.object({ reset: z.literal(true) }),
+  /** Send an event whose data is not JSON. */
+  z.object({ malformed: z.literal(true) }),
 ])
 
 /** What the scripted model answers for one call. */

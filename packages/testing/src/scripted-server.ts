@@ -68,6 +68,11 @@ function streamTurn(turn: Turn, request: ScriptRequest, model: string, includeUs
       const send = (data: unknown) => controller.enqueue(encoder.encode(`data: ${JSON.stringify(data)}\n\n`))
       try {
         send(chunk(id, model, { role: "assistant", content: "" }))
+        if (turn.fault && "reset" in turn.fault) return controller.error(new Error("connection reset by the scripted server"))
+        if (turn.fault && "malformed" in turn.fault) {
+          controller.enqueue(encoder.encode("data: {this is not json\n\n"))
+          return controller.close()
+        }
         for (const piece of turn.reasoning ? splitText(turn.reasoning) : []) {
           await sleep(delay, signal)
           send(chunk(id, model, { reasoning_content: piece }))

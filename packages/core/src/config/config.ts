@@ -81,6 +81,20 @@ export const BackgroundConfig = z
   .loose()
 export type BackgroundConfig = z.infer<typeof BackgroundConfig>
 
+/** How failed model calls are retried, in `tandem.retry`. */
+export const RetryConfig = z
+  .object({
+    /** Tries of one model call in all (1 = no retry). */
+    attempts: z.number().int().positive().default(5),
+    /** First back-off delay; it doubles on each retry, up to `max_delay_ms`. A `retry-after` header wins. */
+    initial_delay_ms: z.number().int().nonnegative().default(1000),
+    max_delay_ms: z.number().int().nonnegative().default(30_000),
+    /** A call that sends nothing for this long (first chunk, or between chunks) is abandoned and retried. */
+    idle_timeout_ms: z.number().int().positive().default(120_000),
+  })
+  .loose()
+export type RetryConfig = z.infer<typeof RetryConfig>
+
 /** Tandem's own settings, in the `tandem` block of opencode.json. */
 export const TandemConfig = z
   .object({
@@ -89,6 +103,7 @@ export const TandemConfig = z
     /** Maximum steps of one prompt loop before it stops. */
     max_steps: z.number().int().positive().default(100),
     background: BackgroundConfig.default(BackgroundConfig.parse({})),
+    retry: RetryConfig.default(RetryConfig.parse({})),
   })
   .loose()
 export type TandemConfig = z.infer<typeof TandemConfig>

@@ -5,6 +5,7 @@ import type { ResolvedModel } from "../provider/provider"
 import { fail, isFailure, type Tool, type ToolContext, type ToolOutcome } from "../tool/tool"
 import type { AssistantMessage, MessageError, Part, TextPart, ReasoningPart, ToolPart, Tokens } from "./message"
 import type { Store } from "./store"
+import { classify, type RetryDecision } from "./retry"
 
 /** What one step needs: where to write, which model and tools, and how to build a tool's context. */
 export type StepInput = {
@@ -18,11 +19,11 @@ export type StepInput = {
   abort: AbortSignal
   /** Builds a tool's context; `progress` updates the running part (title, metadata) live. */
   toolContext(part: ToolPart, progress: ToolContext["progress"]): ToolContext
-  /** Called on every stream event so progress can be reported (background tasks use it). */
-  onActivity?(activity: { tool?: string; tokens?: Tokens }): void
+  /** A call that sends nothing for this long (first chunk or between chunks) is abandoned. */
+  idleTimeoutMs?: number
 }
 
-export type StepResult = { finish: string; error?: MessageError; tokens: Tokens; cost: number }
+export type StepResult = { finish: string; error?: MessageError; tokens: Tokens; cost: number; retry?: RetryDecision }
 
 function tokensOf(usage: {
   inputTokens?: number
@@ -97,6 +98,9 @@ export async function runStep(input: StepInput): Promise<StepResult> {
   let finish = "unknown"
   let tokens: Tokens = { input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } }
   let error: MessageError | undefined
+  let raw: unknown
+  let output = false
+  let executed = false
 
   const execute = async (part: ToolPart, args: Record<string, unknown>) => {
     const tool = byName.get(part.tool)!
@@ -104,7 +108,6 @@ export async function runStep(input: StepInput): Promise<StepResult> {
     const running: ToolPart = { ...part, state: { status: "running", input: args, time: { start } } }
     store.upsertPart(running)
     toolParts.set(part.callID, running)
-    input.onActivity?.({ tool: part.tool })
     const progress: ToolContext["progress"] = (update) => {
       const current = toolParts.get(part.callID)
       if (current?.state.status !== "running") return
@@ -157,7 +160,8 @@ export async function runStep(input: StepInput): Promise<StepResult> {
       tools: sdkTools,
       temperature: input.temperature,
       abortSignal: abort,
-      maxRetries: 2,
+      maxRetries: 0,
+      timeout: input.idleTimeoutMs ? { firstChunkMs: input.idleTimeoutMs, chunkMs: input.idleTimeoutMs } : undefined,
       onError: () => {},
     })
     for await (const chunk of result.fullStream) {
@@ -171,8 +175,8 @@ export async function runStep(input: StepInput): Promise<StepResult> {
           const part = texts.get(chunk.id)
           if (!part || !chunk.text) break
           part.text += chunk.text
+          output = true
           store.delta(part, "text", chunk.text)
-          input.onActivity?.({})
           break
         }
         case "text-end": {
@@ -214,6 +218,7 @@ export async function runStep(input: StepInput): Promise<StepResult> {
             store.upsertPart(failed)
             break
           }
+          output = executed = true
           running.push(execute(part, args))
           break
         }
@@ -222,17 +227,30 @@ export async function runStep(input: StepInput): Promise<StepResult> {
           tokens = tokensOf(chunk.usage)
           break
         case "error":
+          raw = chunk.error
           error = toMessageError(chunk.error, abort.aborted)
           break
         case "abort":
-          error = toMessageError(undefined, true)
+          if (abort.aborted) {
+            error = toMessageError(undefined, true)
+            break
+          }
+          // Not ours: the call's idle timeout fired.
+          const message = `the provider sent nothing for ${input.idleTimeoutMs} ms`
+          raw = { name: "TimeoutError", message }
+          error = { name: "APIError", data: { message, isRetryable: true } }
           break
       }
     }
     await Promise.all(running)
   } catch (thrown) {
+    raw = thrown
     error = toMessageError(thrown, abort.aborted)
     await Promise.allSettled(running)
+  }
+  if (!error && !abort.aborted && !output && (finish === "unknown" || finish === "other" || finish === "interrupted")) {
+    raw = { name: "ModelCallIdleError", message: "the provider's stream ended before the answer was complete" }
+    error = { name: "APIError", data: { message: "the provider's stream ended before the answer was complete", isRetryable: true } }
   }
 
   if (abort.aborted && !error) error = toMessageError(undefined, true)
@@ -243,7 +261,9 @@ export async function runStep(input: StepInput): Promise<StepResult> {
     (tokens.input * input.model.cost.input + tokens.output * input.model.cost.output + tokens.cache.read * input.model.cost.cacheRead) /
     1_000_000
   store.upsertPart({ ...base, id: ascending("part"), type: "step-finish", reason: error ? "error" : finish, cost, tokens })
-  return { finish: error ? "error" : finish, error, tokens, cost }
+  // A failed call is retried (its partial text dropped) unless a tool already ran: that would repeat it.
+  const retry = error && !abort.aborted && !executed ? classify(raw) : undefined
+  return { finish: error ? "error" : finish, error, tokens, cost, retry }
 }
 
 /** Closes tool parts still pending or running with an error saying why. */

@@ -11,6 +11,8 @@ import { runStep } from "./processor"
 import type { StatusTracker } from "./status"
 import type { Store } from "./store"
 import { toModelMessages } from "./to-model"
+import { backoff } from "./retry"
+import type { RetryConfig } from "../config/config"
 
 /** Parts a prompt may carry, as opencode's prompt body accepts them. */
 export const PromptPartInput = z.discriminatedUnion("type", [
@@ -48,6 +50,7 @@ export type LoopDeps = {
   agents: Map<string, AgentInfo>
   maxSteps: number
   title: boolean
+  retry: RetryConfig
   model(ref: ModelRef): ResolvedModel
   defaultModel(): ModelRef
   /** The tools an agent may use in a session (the registry filters by agent and depth). */
@@ -177,39 +180,53 @@ export class SessionRunner {
   }
 
   private async step(sessionID: string, user: UserMessage, agent: AgentInfo, history: WithParts[], signal: AbortSignal) {
-    const { store } = this.deps
+    const { store, retry } = this.deps
     const model = this.deps.model(user.model)
-    const message: AssistantMessage = {
-      id: ascending("message"),
-      sessionID,
-      role: "assistant",
-      time: { created: Date.now() },
-      parentID: user.id,
-      modelID: model.modelID,
-      providerID: model.providerID,
-      mode: agent.name,
-      agent: agent.name,
-      path: { cwd: this.deps.directory, root: this.deps.directory },
-      cost: 0,
-      tokens: emptyTokens(),
-    }
-    store.upsertMessage(message)
     const tools = this.deps.tools({ sessionID, agent }).filter((tool) => user.tools?.[tool.id] !== false)
-    const result = await runStep({
-      store,
-      message,
-      model,
-      system: [agent.prompt ?? "", environment(this.deps.directory), user.system ?? ""].filter(Boolean),
-      messages: toModelMessages(history),
-      tools,
-      temperature: agent.temperature,
-      abort: signal,
-      toolContext: (part, progress) => this.toolContext(sessionID, agent, part, signal, progress),
-    })
-    store.transaction(() => {
-      store.upsertMessage({ ...message, time: { ...message.time, completed: Date.now() }, finish: result.finish, error: result.error, cost: result.cost, tokens: result.tokens })
-      store.addUsage(sessionID, result.tokens, result.cost)
-    })
+    const messages = toModelMessages(history)
+    for (let attempt = 1; ; attempt++) {
+      const message: AssistantMessage = {
+        id: ascending("message"),
+        sessionID,
+        role: "assistant",
+        time: { created: Date.now() },
+        parentID: user.id,
+        modelID: model.modelID,
+        providerID: model.providerID,
+        mode: agent.name,
+        agent: agent.name,
+        path: { cwd: this.deps.directory, root: this.deps.directory },
+        cost: 0,
+        tokens: emptyTokens(),
+      }
+      store.upsertMessage(message)
+      const result = await runStep({
+        store,
+        message,
+        model,
+        system: [agent.prompt ?? "", environment(this.deps.directory), user.system ?? ""].filter(Boolean),
+        messages,
+        tools,
+        temperature: agent.temperature,
+        abort: signal,
+        idleTimeoutMs: retry.idle_timeout_ms,
+        toolContext: (part, progress) => this.toolContext(sessionID, agent, part, signal, progress),
+      })
+      if (result.retry?.retry && attempt < retry.attempts && !signal.aborted) {
+        // No tool ran: drop the failed attempt (and any partial text) and try again after a visible wait.
+        store.removeMessage(sessionID, message.id)
+        const delay = backoff(attempt, retry, result.retry.delayMs)
+        this.deps.status.set(sessionID, { type: "retry", attempt, message: result.retry.reason, next: Date.now() + delay })
+        await sleep(delay, signal)
+        this.deps.status.set(sessionID, { type: "busy" })
+        if (!signal.aborted) continue
+      }
+      store.transaction(() => {
+        store.upsertMessage({ ...message, time: { ...message.time, completed: Date.now() }, finish: result.finish, error: result.error, cost: result.cost, tokens: result.tokens })
+        store.addUsage(sessionID, result.tokens, result.cost)
+      })
+      return
+    }
   }
 
   /** The permission rule sets that bind a session: global config, then its agent and every ancestor's. */
@@ -262,6 +279,20 @@ export class SessionRunner {
     const title = result?.text.trim().split("\n")[0]?.slice(0, 80)
     if (title) this.deps.store.updateSession(sessionID, (s) => ({ ...s, title }))
   }
+}
+
+/** Waits `ms`, or less if the signal aborts first. */
+function sleep(ms: number, signal: AbortSignal) {
+  return new Promise<void>((resolve) => {
+    if (signal.aborted || ms <= 0) return resolve()
+    const done = () => {
+      clearTimeout(timer)
+      signal.removeEventListener("abort", done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal.addEventListener("abort", done, { once: true })
+  })
 }
 
 function parseRef(ref: string): ModelRef {
