@@ -1,0 +1,84 @@
+import { expect, test } from "bun:test"
+import { testEngine } from "@tandem/testing/fixture"
+import { lastToolResults, lastUser, type Responder } from "@tandem/testing/script"
+import { TaskUpdated } from "../../src/task/events"
+
+// Load: a thousand background tasks through the scheduler with caps in force. The long soak
+// (minutes, with memory figures) runs only with TANDEM_SOAK=1; see docs/reliability.md.
+
+const responder: Responder = (request) => {
+  const said = lastUser(request)
+  if (said.startsWith("CHILD")) return { text: `done ${said}`, chunkDelayMs: 1 }
+  const fan = /^FAN (\d+) (\S+)$/.exec(said)
+  if (fan && !lastToolResults(request).length)
+    return {
+      toolCalls: Array.from({ length: Number(fan[1]) }, (_, i) => ({
+        name: "task",
+        input: { description: `job ${fan[2]}.${i}`, prompt: `CHILD ${fan[2]}.${i}`, subagent_type: "general", background: true },
+      })),
+    }
+  return { text: "ack" }
+}
+
+function loadEngine() {
+  return testEngine({
+    responder,
+    config: { tandem: { background: { max_running: 16, max_running_per_session: 8, max_running_per_model: 12, progress_interval_ms: 50 } } },
+  })
+}
+
+async function round(engine: ReturnType<typeof loadEngine>["engine"], directory: string, parents: number, perParent: number, tag: string) {
+  const sessions = Array.from({ length: parents }, () => engine.store.createSession({ directory }))
+  await Promise.all(sessions.map((s, i) => engine.runner.prompt(s.id, { parts: [{ type: "text", text: `FAN ${perParent} ${tag}${i}` }] })))
+  await Promise.all(sessions.map((s) => engine.background.settled(s.id)))
+  return sessions
+}
+
+test("a thousand background tasks with caps in force: all delivered once, caps never exceeded, no slot leaked", async () => {
+  const { engine, directory } = loadEngine()
+  let peak = 0
+  const perParent = new Map<string, number>()
+  let peakPerParent = 0
+  engine.bus.on(TaskUpdated, ({ task }) => {
+    const delta = task.state === "running" ? 1 : ["completed", "error", "cancelled", "interrupted"].includes(task.state) ? -1 : 0
+    if (!delta) return
+    perParent.set(task.parentSessionID, (perParent.get(task.parentSessionID) ?? 0) + delta)
+    peakPerParent = Math.max(peakPerParent, perParent.get(task.parentSessionID)!)
+    peak = Math.max(peak, engine.background.scheduler.stats().running)
+  })
+  const listeners = engine.bus.size
+  const sessions = await round(engine, directory, 10, 100, "r")
+  const tasks = sessions.flatMap((s) => engine.background.list(s.id))
+  expect(tasks).toHaveLength(1000)
+  expect(tasks.every((t) => t.state === "completed" && t.delivery === "delivered")).toBe(true)
+  for (const s of sessions) {
+    const parts = engine.store.messages(s.id).flatMap((m) => m.parts).filter((p) => p.type === "tool" && p.metadata?.synthetic)
+    expect(parts).toHaveLength(100)
+  }
+  expect(peak).toBeLessThanOrEqual(12)
+  expect(peakPerParent).toBeLessThanOrEqual(8)
+  expect(engine.background.scheduler.stats()).toEqual({ running: 0, queued: 0 })
+  expect(engine.bus.size).toBe(listeners)
+  expect(engine.db.query("pragma integrity_check").get()).toEqual({ integrity_check: "ok" })
+  await engine.close()
+}, 120_000)
+
+test.skipIf(!process.env.TANDEM_SOAK)("soak: rounds of background work for minutes, memory and slots stay flat", async () => {
+  const { engine, directory } = loadEngine()
+  const minutes = Number(process.env.TANDEM_SOAK_MINUTES ?? 3)
+  const until = Date.now() + minutes * 60_000
+  const rows: string[] = []
+  let rounds = 0
+  while (Date.now() < until) {
+    await round(engine, directory, 5, 40, `s${rounds}`)
+    rounds++
+    Bun.gc(true)
+    const rss = process.memoryUsage().rss / 1024 / 1024
+    const heap = process.memoryUsage().heapUsed / 1024 / 1024
+    rows.push(`| ${rounds} | ${rounds * 200} | ${rss.toFixed(0)} | ${heap.toFixed(0)} | ${engine.background.scheduler.stats().running} | ${engine.bus.size} |`)
+    expect(engine.background.scheduler.stats()).toEqual({ running: 0, queued: 0 })
+  }
+  console.log(["| round | tasks so far | RSS (MB) | heap (MB) | running | bus listeners |", "|---|---|---|---|---|---|", ...rows].join("\n"))
+  expect(engine.db.query("pragma integrity_check").get()).toEqual({ integrity_check: "ok" })
+  await engine.close()
+}, 60 * 60_000)
