@@ -64,8 +64,10 @@ test("the opencode SDK client: create, prompt, messages and the event stream", a
   const client = createOpencodeClient({ baseUrl: server.url, directory })
   const events = await client.event.subscribe()
   const seen: string[] = []
+  const raw: string[] = []
   const collecting = (async () => {
     for await (const event of events.stream) {
+      raw.push(JSON.stringify(event))
       seen.push((event as { type: string }).type)
       if ((event as { type: string }).type === "session.idle") break
     }
@@ -90,6 +92,7 @@ test("the opencode SDK client: create, prompt, messages and the event stream", a
   for (const type of ["session.created", "message.updated", "message.part.updated", "message.part.delta", "session.status", "session.idle"])
     expect(seen).toContain(type)
   expect(model.calls[0]!.messages.at(-1)).toMatchObject({ role: "user", text: "hello" })
+  expect(raw.join("\n")).not.toContain("sk-secret-value")
 })
 
 test("a tool round trip through the real openai-compatible adapter", async () => {

@@ -17,8 +17,8 @@ export function tempProject(prefix = "tandem-project-") {
  * An engine on the scripted model in a temporary project with an in-memory store. The model is
  * `scripted/test`; titles are off unless the config turns them on.
  */
-export function testEngine(input: { responder: Responder; config?: Config; directory?: string } & Partial<EngineOptions>) {
-  const model: ScriptedModel = scriptedModel(input.responder, { provider: "scripted", modelId: "test" })
+export function testEngine(input: { responder: Responder; config?: Config; directory?: string; record?: boolean } & Partial<EngineOptions>) {
+  const model: ScriptedModel = scriptedModel(input.responder, { provider: "scripted", modelId: "test", record: input.record })
   const directory = input.directory ?? tempProject()
   const engine = createEngine({
     directory,

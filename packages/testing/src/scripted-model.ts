@@ -109,12 +109,15 @@ export type ScriptedModel = LanguageModelV4 & { calls: ScriptRequest[] }
  * A LanguageModelV4 whose answers come from a responder: the unit-test tier of fake model.
  * Every call is recorded in `calls` as the responder saw it.
  */
-export function scriptedModel(responder: Responder, options: { provider?: string; modelId?: string } = {}): ScriptedModel {
+export function scriptedModel(
+  responder: Responder,
+  options: { provider?: string; modelId?: string; /** Keep every call in `calls` (default true; off for soaks). */ record?: boolean } = {},
+): ScriptedModel {
   const calls: ScriptRequest[] = []
   const stream = async (call: LanguageModelV4CallOptions) => {
     const tools = (call.tools ?? []).map((tool) => tool.name)
     const request = toScriptRequest(call.prompt, tools, call.abortSignal)
-    calls.push(request)
+    if (options.record !== false) calls.push(request)
     const turn = await responder(request)
     const parts = turnParts(turn, request, call.abortSignal)
     const signal = call.abortSignal

@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test"
-import { testEngine } from "@tandem/testing/fixture"
+import path from "node:path"
+import { tempProject, testEngine } from "@tandem/testing/fixture"
 import { lastToolResults, lastUser, type Responder } from "@tandem/testing/script"
 import { TaskUpdated } from "../../src/task/events"
 
@@ -20,9 +21,11 @@ const responder: Responder = (request) => {
   return { text: "ack" }
 }
 
-function loadEngine() {
+function loadEngine(options: { dbFile?: string } = {}) {
   return testEngine({
     responder,
+    record: false,
+    ...options,
     config: { tandem: { background: { max_running: 16, max_running_per_session: 8, max_running_per_model: 12, progress_interval_ms: 50 } } },
   })
 }
@@ -63,8 +66,21 @@ test("a thousand background tasks with caps in force: all delivered once, caps n
   await engine.close()
 }, 120_000)
 
+test("two engines writing one SQLite file at once stay consistent", async () => {
+  const dbFile = path.join(tempProject("tandem-shared-"), "shared.db")
+  const a = loadEngine({ dbFile })
+  const b = loadEngine({ dbFile })
+  const [left, right] = await Promise.all([round(a.engine, a.directory, 3, 40, "a"), round(b.engine, b.directory, 3, 40, "b")])
+  for (const [harness, sessions] of [[a, left], [b, right]] as const)
+    expect(sessions.flatMap((s) => harness.engine.background.list(s.id)).every((t) => t.delivery === "delivered")).toBe(true)
+  expect(a.engine.ledger.listAll(1000)).toHaveLength(240)
+  expect(a.engine.db.query("pragma integrity_check").get()).toEqual({ integrity_check: "ok" })
+  await a.engine.close()
+  await b.engine.close()
+}, 120_000)
+
 test.skipIf(!process.env.TANDEM_SOAK)("soak: rounds of background work for minutes, memory and slots stay flat", async () => {
-  const { engine, directory } = loadEngine()
+  const { engine, directory } = loadEngine({ dbFile: path.join(tempProject("tandem-soak-"), "soak.db") })
   const minutes = Number(process.env.TANDEM_SOAK_MINUTES ?? 3)
   const until = Date.now() + minutes * 60_000
   const rows: string[] = []
