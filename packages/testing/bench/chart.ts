@@ -43,3 +43,5 @@ ${rows.map((r) => `<circle cx="${x(r.n)}" cy="${y(r[key])}" r="3" fill="${color}
 </svg>
 `
 process.stdout.write(svg)
+
+export {}
