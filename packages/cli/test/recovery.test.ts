@@ -4,6 +4,7 @@ import path from "node:path"
 import { startScriptedServer } from "@tandem/testing/scripted-server"
 import { tempProject } from "@tandem/testing/fixture"
 import { gate, lastToolResults, lastUser, type ScriptRequest, type Turn } from "@tandem/testing/script"
+import { startServe } from "./serve-process"
 
 // Restart recovery against the real server process: kill it (SIGKILL, or SIGTERM) at several
 // points of a background run, start it again on the same data, and check that every task is
@@ -66,19 +67,8 @@ function project(maxAttempts = 3) {
 }
 
 async function start(directory: string) {
-  const script = path.join(import.meta.dir, "..", "..", "..", "scripts", "tandem")
-  const child = Bun.spawn(["sh", script, "serve", "--port", "0"], {
-    cwd: directory,
-    stdout: "pipe",
-    stderr: "inherit",
-    env: { ...process.env, XDG_DATA_HOME: path.join(directory, ".data") },
-  })
+  const { child, url } = await startServe(directory, { ...process.env, XDG_DATA_HOME: path.join(directory, ".data") })
   processes.push(child)
-  const reader = child.stdout.getReader()
-  let banner = ""
-  while (!banner.includes("\n")) banner += new TextDecoder().decode((await reader.read()).value)
-  reader.releaseLock()
-  const url = /listening on (\S+)/.exec(banner)![1]!
   const call = async (method: string, route: string, body?: unknown): Promise<Json> => {
     const res = await fetch(url + route, { method, body: body ? JSON.stringify(body) : undefined, headers: { "content-type": "application/json" } })
     return res.status === 204 ? {} : ((await res.json()) as Json)

@@ -5,6 +5,7 @@ import { createOpencodeClient } from "@opencode-ai/sdk/v2"
 import { startScriptedServer } from "@tandem/testing/scripted-server"
 import { tempProject } from "@tandem/testing/fixture"
 import { lastUser } from "@tandem/testing/script"
+import { startServe } from "./serve-process"
 
 const model = startScriptedServer({ responder: (request) => ({ text: `served: ${lastUser(request)}` }) })
 afterAll(() => model.stop())
@@ -18,12 +19,7 @@ test("scripts/tandem serve in a project whose opencode.json names an OpenAI-comp
       provider: { local: { npm: "@ai-sdk/openai-compatible", options: { baseURL: model.url }, models: { scripted: {} } } },
     }),
   )
-  const script = path.join(import.meta.dir, "..", "..", "..", "scripts", "tandem")
-  const child = Bun.spawn(["sh", script, "serve", "--port", "0"], { cwd: directory, stdout: "pipe", stderr: "inherit" })
-  const reader = child.stdout.getReader()
-  let banner = ""
-  while (!banner.includes("\n")) banner += new TextDecoder().decode((await reader.read()).value)
-  const url = /listening on (\S+)/.exec(banner)![1]!
+  const { child, url } = await startServe(directory)
   expect(url).toStartWith("http://127.0.0.1:")
 
   const client = createOpencodeClient({ baseUrl: url })

@@ -12,16 +12,12 @@ import path from "node:path"
 import { createEngine } from "@tandem/core/engine"
 import { MessageUpdated, PartUpdated } from "@tandem/core/session/events"
 import { TaskUpdated } from "@tandem/core/task/events"
+import { quantile } from "./stats"
 
 const CHILD_MS = Number(process.env.CHILD_MS ?? 2000)
 const SIZES = (process.env.SIZES ?? "1,10,100,500").split(",").map(Number)
 const SAMPLES = Number(process.env.SAMPLES ?? 5)
 
-const quantile = (values: number[], q: number) => {
-  if (!values.length) return NaN
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!
-}
 const ms = (value: number) => (Number.isNaN(value) ? "-" : `${value.toFixed(1)}`)
 
 async function startModelServer() {

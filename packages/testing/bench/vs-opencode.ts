@@ -7,6 +7,8 @@ import path from "node:path"
 import { startScriptedServer } from "../src/scripted-server"
 import type { ScriptRequest } from "../src/script"
 import { fanoutResponder } from "./fanout-script"
+import { quantile } from "./stats"
+import { readEvents } from "@tandem/server/read-events"
 
 const CHILD_MS = Number(process.env.CHILD_MS ?? 2000)
 const SIZES = (process.env.SIZES ?? "1,10,50,100").split(",").map(Number)
@@ -100,22 +102,7 @@ function usage(pid: number) {
 async function subscribe(server: Server, on: (event: Event, at: number) => void) {
   const abort = new AbortController()
   const res = await fetch(`${server.url}/event`, { signal: abort.signal })
-  const decoder = new TextDecoder()
-  let buffer = ""
-  const done = (async () => {
-    try {
-      for await (const chunk of res.body!) {
-        buffer += decoder.decode(chunk, { stream: true })
-        let end: number
-        while ((end = buffer.indexOf("\n\n")) >= 0) {
-          const frame = buffer.slice(0, end)
-          buffer = buffer.slice(end + 2)
-          const data = frame.split("\n").filter((l) => l.startsWith("data:")).map((l) => l.slice(5).trim()).join("")
-          if (data) on(JSON.parse(data) as Event, performance.now())
-        }
-      }
-    } catch {}
-  })()
+  const done = readEvents(res.body!, (event) => on(event as Event, performance.now())).catch(() => {})
   return () => {
     abort.abort()
     return done
@@ -128,11 +115,6 @@ const post = (server: Server, route: string, body: unknown) =>
 const isParent = (request: ScriptRequest) => request.messages.find((m) => m.role === "user")?.text.startsWith("FANOUT")
 const chars = (request: ScriptRequest) => request.system.length + request.messages.reduce((n, m) => n + m.text.length + JSON.stringify(m.toolResults ?? []).length + JSON.stringify(m.toolCalls ?? []).length, 0)
 
-const quantile = (values: number[], q: number) => {
-  if (!values.length) return NaN
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!
-}
 
 async function fanout(server: Server, n: number) {
   const session = (await (await post(server, "/session", {})).json()) as { id: string }

@@ -1,5 +1,6 @@
 import type { TaskInfo } from "@tandem/core/task/task-info"
 import { passwordFromEnv } from "@tandem/server/app"
+import { readEvents } from "@tandem/server/read-events"
 import { flags } from "../args"
 import { dim, red } from "../render"
 import { taskLine } from "../render-tasks"
@@ -20,26 +21,6 @@ const figures = (task: TaskInfo) => ({ steps: task.usage.steps, tokens: task.usa
 async function failure(res: Response) {
   const body = (await res.json().catch(() => ({}))) as { data?: { message?: string } }
   return body.data?.message ?? `HTTP ${res.status}`
-}
-
-/** Reads an SSE stream and calls `onEvent` with each parsed `data:` payload. */
-async function follow(res: Response, onEvent: (event: { type: string; properties: Record<string, unknown> }) => void) {
-  const decoder = new TextDecoder()
-  let buffer = ""
-  for await (const chunk of res.body!) {
-    buffer += decoder.decode(chunk, { stream: true })
-    let end: number
-    while ((end = buffer.indexOf("\n\n")) >= 0) {
-      const frame = buffer.slice(0, end)
-      buffer = buffer.slice(end + 2)
-      const data = frame
-        .split("\n")
-        .filter((line) => line.startsWith("data:"))
-        .map((line) => line.slice(5).trim())
-        .join("\n")
-      if (data) onEvent(JSON.parse(data))
-    }
-  }
 }
 
 /** `tandem tasks`: lists, follows and cancels the background tasks of a running server. */
@@ -81,7 +62,7 @@ export async function tasksCommand(args: string[]) {
       console.error(red(`tandem tasks: ${await failure(events)}`))
       return 1
     }
-    await follow(events, (event) => {
+    await readEvents(events.body!, (event) => {
       if (event.type === "task.created" || event.type === "task.updated") {
         const task = event.properties.task as TaskInfo
         if (parsed.values.session && task.parentSessionID !== parsed.values.session) return
