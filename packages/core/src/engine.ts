@@ -9,6 +9,7 @@ import { StatusTracker } from "./session/status"
 import { Store } from "./session/store"
 import type { ModelRef, UserMessage } from "./session/message"
 import { dataDirectory, openDb } from "./storage/db"
+import { Instances } from "./storage/instances"
 import { createTaskTool, DEFAULT_SUBAGENT_DEPTH, type TaskRunner } from "./tool/task"
 import { ReadTool } from "./tool/read"
 import { WriteTool } from "./tool/write"
@@ -52,7 +53,7 @@ export function createEngine(options: EngineOptions) {
   const db = openDb(options.dbFile ?? path.join(dataDirectory(env), "tandem.db"))
   const store = new Store(db, bus)
   const status = new StatusTracker(bus)
-  let interactive = options.interactive ?? true
+  const interactive = options.interactive ?? true
   const permissions = new Permissions(bus, () => interactive)
   const agents = loadAgents(config, directory)
   const maxDepth = config.subagent_depth ?? DEFAULT_SUBAGENT_DEPTH
@@ -209,11 +210,15 @@ export function createEngine(options: EngineOptions) {
     maxSteps: settings.background.max_steps,
     maxRunning: settings.background.max_running_per_session,
   }
-  /** What a start found of a previous process: sessions closed, tasks resumed, interrupted, delivered. */
-  const recovery = {
-    closed: store.closeInterrupted("the process stopped before this finished"),
-    ...background.recover(),
-  }
+  /**
+   * What a start found of a previous process: sessions closed, tasks resumed, interrupted,
+   * delivered. Skipped while another engine is alive on the same store: its open work is not ours.
+   */
+  const instances = new Instances(db)
+  const alive = options.dbFile === ":memory:" ? [] : instances.register()
+  const recovery = alive.length
+    ? { closed: [], resumed: [], interrupted: [], delivered: [], deferredFor: alive }
+    : { closed: store.closeInterrupted("the process stopped before this finished"), ...background.recover(), deferredFor: [] as number[] }
   const taskTool = createTaskTool({ subagents: subagents(), limits, runner: taskRunner }) as unknown as Tool
   const taskStatus = createTaskStatusTool(background, settings.background.result_chars) as unknown as Tool
   const taskCancel = createTaskCancelTool(background) as unknown as Tool
@@ -233,10 +238,6 @@ export function createEngine(options: EngineOptions) {
     recovery,
     model,
     builtins,
-    /** Turns permission asks into refusals (true) or requests a client answers (false). */
-    setInteractive(value: boolean) {
-      interactive = value
-    },
     /** Moves the session's running foreground task calls to the background; returns how many moved. */
     moveToBackground(sessionID: string) {
       const waiting = [...(foreground.get(sessionID) ?? [])]
@@ -255,6 +256,7 @@ export function createEngine(options: EngineOptions) {
       await background.close()
       for (const session of Object.keys(status.all())) runner.abort(session)
       await runner.settle()
+      if (options.dbFile !== ":memory:") instances.unregister()
       db.close()
     },
   }

@@ -37,6 +37,8 @@ test("sessions: create, get, list, patch, children, delete; unknown ids are 404,
   const roots = await read(app.request("/session?roots=true"))
   expect(roots.map((s: { id: string }) => s.id)).toContain(parent.id)
   expect(roots.map((s: { id: string }) => s.id)).not.toContain(child.id)
+  const elsewhere = engine.store.createSession({ directory: "/another/project" })
+  expect((await read(app.request("/session"))).map((s: { id: string }) => s.id)).not.toContain(elsewhere.id)
   const patched = await read(app.request(`/session/${parent.id}`, { ...json({ title: "renamed" }), method: "PATCH" }))
   expect(patched.title).toBe("renamed")
   expect((await app.request("/session/ses_doesnotexist")).status).toBe(404)

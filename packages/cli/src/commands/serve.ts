@@ -32,7 +32,9 @@ export async function serveCommand(args: string[]) {
   }
   const server = serve(engine, { port, hostname: parsed.values.hostname, password: passwordFromEnv() })
   console.log(`tandem server listening on ${server.url}`)
-  const { closed, resumed, interrupted, delivered } = engine.recovery
+  const { closed, resumed, interrupted, delivered, deferredFor } = engine.recovery
+  if (deferredFor.length)
+    console.log(`recovery deferred: another tandem process (pid ${deferredFor.join(", ")}) is using the same data; its open work is left to it`)
   if (closed.length || resumed.length || interrupted.length || delivered.length)
     console.log(
       `recovered from the previous run: ${closed.length} session(s) closed, ${resumed.length} task(s) resumed, ${interrupted.length} interrupted, ${delivered.length} result(s) delivered`,

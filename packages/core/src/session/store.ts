@@ -92,11 +92,12 @@ export class Store {
     return row ? (JSON.parse(row.data) as SessionInfo) : undefined
   }
 
-  listSessions(options: { roots?: boolean; limit?: number } = {}): SessionInfo[] {
-    const where = options.roots ? "where parent_id is null" : ""
+  /** Sessions newest first; `directory` keeps one project's (the store may hold several). */
+  listSessions(options: { roots?: boolean; limit?: number; directory?: string } = {}): SessionInfo[] {
+    const where = [options.roots ? "parent_id is null" : "", options.directory ? "data ->> '$.directory' = $directory" : ""].filter(Boolean)
     const rows = this.db
-      .query(`select data from session ${where} order by time_updated desc limit ?`)
-      .all(options.limit ?? -1) as { data: string }[]
+      .query(`select data from session ${where.length ? "where " + where.join(" and ") : ""} order by time_updated desc limit $limit`)
+      .all({ limit: options.limit ?? -1, ...(options.directory ? { directory: options.directory } : {}) }) as { data: string }[]
     return rows.map((row) => JSON.parse(row.data) as SessionInfo)
   }
 

@@ -69,7 +69,7 @@ export function sessionRoutes(engine: Engine) {
     .get("/session", (c) => {
       const query = readQuery(c, ListQuery)
       if (!query.ok) return badRequest(c, query.message, "Query")
-      let list = store.listSessions({ roots: query.data.roots === "true" })
+      let list = store.listSessions({ roots: query.data.roots === "true", directory: engine.directory })
       if (query.data.search) {
         const needle = query.data.search.toLowerCase()
         list = list.filter((session) => session.title.toLowerCase().includes(needle))
