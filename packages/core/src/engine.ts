@@ -7,7 +7,7 @@ import { defaultModel, parseModel, resolveModel, type ProviderFactory, type Reso
 import { SessionRunner } from "./session/prompt"
 import { StatusTracker } from "./session/status"
 import { Store } from "./session/store"
-import type { ModelRef, UserMessage } from "./session/message"
+import type { ModelRef } from "./session/message"
 import { dataDirectory, openDb } from "./storage/db"
 import { Instances } from "./storage/instances"
 import { createTaskTool, DEFAULT_SUBAGENT_DEPTH, type TaskRunner } from "./tool/task"
