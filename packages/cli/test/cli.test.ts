@@ -29,6 +29,8 @@ test("run: bad input gets a clear message and a non-zero exit", async () => {
   expect(unconfigured.code).toBe(1)
   expect(unconfigured.stderr).toContain("no model configured")
   expect(await tandem(["frobnicate"])).toMatchObject({ code: 2 })
+  expect(await tandem(["run", "--dir", "/no/such/dir", "hi"])).toMatchObject({ code: 2, stderr: expect.stringContaining("does not exist") })
+  expect(await tandem(["serve", "--port", "99999"])).toMatchObject({ code: 2, stderr: expect.stringContaining("--port") })
 })
 
 test("run on the scripted model exits 0 and prints the answer", async () => {
@@ -59,6 +61,14 @@ afterAll(async () => {
   held.release()
   await server.stop()
   await harness.engine.close()
+})
+
+test("serve: a port in use is a clear error, not a crash", async () => {
+  const busy = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("taken") })
+  const result = await tandem(["serve", "--port", String(busy.port)], await scratch())
+  busy.stop(true)
+  expect(result.code).toBe(1)
+  expect(result.stderr).toContain("already in use")
 })
 
 test("tasks: lists and cancels the background tasks of a running server", async () => {

@@ -4,6 +4,7 @@ import { ModelNotFoundError, parseModel } from "@tandem/core/provider/provider"
 import { PromptError } from "@tandem/core/session/prompt"
 import { builtins } from "../builtins"
 import { flags } from "../args"
+import { projectDirectory } from "../project-dir"
 import { dim, red, renderLive } from "../render"
 
 export type Conversation = {
@@ -71,9 +72,14 @@ export async function runCommand(args: string[]) {
     console.error('tandem run: a message is required, e.g. tandem run "explain this project"')
     return 2
   }
+  const directory = projectDirectory(parsed.values.dir)
+  if (!directory.ok) {
+    console.error(`tandem run: ${directory.message}`)
+    return 2
+  }
   let engine: Engine
   try {
-    engine = createEngine({ directory: parsed.values.dir ?? process.cwd(), builtins, interactive: false })
+    engine = createEngine({ directory: directory.path, builtins, interactive: false })
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`tandem run: ${error.message}`)
@@ -81,13 +87,19 @@ export async function runCommand(args: string[]) {
     }
     throw error
   }
+  // Ctrl-C stops cleanly: running turns are aborted and unfinished background tasks stay in the
+  // ledger, to be resumed by the next tandem process that opens this project's data.
+  const interrupted = new Promise<number>((resolve) => process.once("SIGINT", () => resolve(130)))
   try {
-    return await runConversation(engine, {
-      messages: [message],
-      model: parsed.values.model,
-      agent: parsed.values.agent,
-      wait: !parsed.values["no-wait"],
-    })
+    return await Promise.race([
+      runConversation(engine, {
+        messages: [message],
+        model: parsed.values.model,
+        agent: parsed.values.agent,
+        wait: !parsed.values["no-wait"],
+      }),
+      interrupted,
+    ])
   } finally {
     await engine.close()
   }

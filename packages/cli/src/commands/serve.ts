@@ -4,6 +4,7 @@ import { passwordFromEnv } from "@tandem/server/app"
 import { serve } from "@tandem/server/serve"
 import { builtins } from "../builtins"
 import { flags } from "../args"
+import { projectDirectory } from "../project-dir"
 
 export async function serveCommand(args: string[]) {
   const parsed = flags(args, {
@@ -20,9 +21,14 @@ export async function serveCommand(args: string[]) {
     console.error(`tandem serve: --port must be a number from 0 to 65535, got "${parsed.values.port}"`)
     return 2
   }
+  const directory = projectDirectory(parsed.values.dir)
+  if (!directory.ok) {
+    console.error(`tandem serve: ${directory.message}`)
+    return 2
+  }
   let engine
   try {
-    engine = createEngine({ directory: parsed.values.dir ?? process.cwd(), builtins })
+    engine = createEngine({ directory: directory.path, builtins })
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`tandem serve: ${error.message}`)
@@ -30,7 +36,16 @@ export async function serveCommand(args: string[]) {
     }
     throw error
   }
-  const server = serve(engine, { port, hostname: parsed.values.hostname, password: passwordFromEnv() })
+  let server: ReturnType<typeof serve>
+  try {
+    server = serve(engine, { port, hostname: parsed.values.hostname, password: passwordFromEnv() })
+  } catch (error) {
+    await engine.close()
+    const code = (error as { code?: string }).code
+    const reason = code === "EADDRINUSE" ? `port ${port} is already in use (pass --port 0 for any free port)` : String(error)
+    console.error(`tandem serve: cannot listen on ${parsed.values.hostname ?? "127.0.0.1"}:${port}: ${reason}`)
+    return 1
+  }
   console.log(`tandem server listening on ${server.url}`)
   const { closed, resumed, interrupted, delivered, deferredFor } = engine.recovery
   if (deferredFor.length)
