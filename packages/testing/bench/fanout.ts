@@ -38,7 +38,13 @@ function engineFor(url: string, dir: string) {
       provider: { bench: { npm: "@ai-sdk/openai-compatible", options: { baseURL: url }, models: { scripted: {} } } },
       tandem: {
         title: false,
-        background: { max_running: 0, max_running_per_session: 0, max_running_per_model: 0, progress_interval_ms: 250 },
+        background: {
+          max_running: 0,
+          max_running_per_session: 0,
+          max_running_per_model: 0,
+          progress_interval_ms: 250,
+          coalesce_ms: Number(process.env.COALESCE_MS ?? 25),
+        },
       },
     },
   })
@@ -129,7 +135,7 @@ async function responsiveness(url: string) {
 
 const model = await startModelServer()
 await fanout(model.url, 5)
-console.log(`fan-out benchmark · children stream ${CHILD_MS} ms each · caps lifted · ${os.cpus().length} cores · bun ${Bun.version}`)
+console.log(`fan-out benchmark · children stream ${CHILD_MS} ms each · caps lifted · coalesce ${process.env.COALESCE_MS ?? 25} ms · ${os.cpus().length} cores · bun ${Bun.version}`)
 console.log("")
 console.log("(after one warm-up fan-out of 5; parent turns count every parent model call after the first task started)")
 console.log("")

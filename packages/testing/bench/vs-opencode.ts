@@ -30,7 +30,10 @@ async function launch(engine: Engine) {
     model: "bench/scripted",
     small_model: "bench/scripted",
     provider: { bench: { npm: "@ai-sdk/openai-compatible", name: "bench", options: { baseURL: model.url, apiKey: "x" }, models: { scripted: { name: "scripted" } } } },
-    tandem: { title: false, background: { max_running: 0, max_running_per_session: 0, max_running_per_model: 0 } },
+    tandem: {
+      title: false,
+      background: { max_running: 0, max_running_per_session: 0, max_running_per_model: 0, coalesce_ms: Number(process.env.COALESCE_MS ?? 25) },
+    },
   }
   writeFileSync(path.join(project, "opencode.json"), JSON.stringify(config, null, 2))
   const env = {
