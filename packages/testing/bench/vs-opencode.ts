@@ -205,14 +205,14 @@ async function responsiveness(server: Server) {
     const sent = performance.now()
     await post(server, `/session/${session.id}/prompt_async`, { parts: [{ type: "text", text: `ASK ${i}` }] })
     for (let wait = 0; calls.length === before && wait < 600; wait++) await Bun.sleep(5)
-    samples.push(calls.length > before ? calls[before]! - sent : NaN)
+    samples.push(calls.length > before ? calls[before]! - sent : Infinity)
     await Bun.sleep(300)
   }
   await stop()
   return samples
 }
 
-const fmt = (value: number, digits = 0) => (Number.isNaN(value) ? "-" : value.toFixed(digits))
+const fmt = (value: number, digits = 0) => (Number.isNaN(value) ? "-" : value === Infinity ? "> 3000 (no call)" : value.toFixed(digits))
 const ratio = (a: number, b: number) => (Number.isNaN(a) || Number.isNaN(b) || b === 0 ? "-" : (a / b).toFixed(3))
 
 const servers = { tandem: await launch("tandem"), opencode: await launch("opencode") }
