@@ -1,8 +1,7 @@
 import { afterAll, expect, test } from "bun:test"
-import { writeFileSync } from "node:fs"
 import path from "node:path"
 import { startScriptedServer } from "@tandem/testing/scripted-server"
-import { tempProject } from "@tandem/testing/fixture"
+import { scriptedProject } from "@tandem/testing/fixture"
 import { gate, lastToolResults, lastUser, type ScriptRequest, type Turn } from "@tandem/testing/script"
 import { startServe } from "./serve-process"
 
@@ -54,16 +53,7 @@ afterAll(async () => {
 })
 
 function project(maxAttempts = 3) {
-  const directory = tempProject()
-  writeFileSync(
-    path.join(directory, "opencode.json"),
-    JSON.stringify({
-      model: "local/scripted",
-      provider: { local: { npm: "@ai-sdk/openai-compatible", options: { baseURL: model.url }, models: { scripted: {} } } },
-      tandem: { title: false, background: { max_attempts: maxAttempts } },
-    }),
-  )
-  return directory
+  return scriptedProject(model.url, { tandem: { title: false, background: { max_attempts: maxAttempts } } })
 }
 
 async function start(directory: string) {

@@ -1,9 +1,7 @@
 import { afterAll, expect, test } from "bun:test"
-import { writeFileSync } from "node:fs"
-import path from "node:path"
 import { createOpencodeClient } from "@opencode-ai/sdk/v2"
 import { startScriptedServer } from "@tandem/testing/scripted-server"
-import { tempProject } from "@tandem/testing/fixture"
+import { scriptedProject } from "@tandem/testing/fixture"
 import { lastUser } from "@tandem/testing/script"
 import { startServe } from "./serve-process"
 
@@ -11,14 +9,7 @@ const model = startScriptedServer({ responder: (request) => ({ text: `served: ${
 afterAll(() => model.stop())
 
 test("scripts/tandem serve in a project whose opencode.json names an OpenAI-compatible server answers the SDK round trip", async () => {
-  const directory = tempProject()
-  writeFileSync(
-    path.join(directory, "opencode.json"),
-    JSON.stringify({
-      model: "local/scripted",
-      provider: { local: { npm: "@ai-sdk/openai-compatible", options: { baseURL: model.url }, models: { scripted: {} } } },
-    }),
-  )
+  const directory = scriptedProject(model.url)
   const { child, url } = await startServe(directory)
   expect(url).toStartWith("http://127.0.0.1:")
 

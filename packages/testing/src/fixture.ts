@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs"
+import { mkdtempSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { createEngine, type EngineOptions } from "@tandem/core/engine"
@@ -7,6 +7,22 @@ import type { EventDef } from "@tandem/core/bus/bus"
 import type { z } from "zod"
 import { scriptedModel, type ScriptedModel } from "./scripted-model"
 import type { Responder } from "./script"
+
+/** Config naming an OpenAI-compatible server (the scripted one) as provider `local`, model `local/scripted`. */
+export function scriptedProviderConfig(baseURL: string, extra: Config = {}): Config {
+  return {
+    model: "local/scripted",
+    provider: { local: { npm: "@ai-sdk/openai-compatible", options: { baseURL }, models: { scripted: {} } } },
+    ...extra,
+  }
+}
+
+/** A temporary project whose opencode.json is `scriptedProviderConfig(baseURL, extra)`. */
+export function scriptedProject(baseURL: string, extra: Config = {}) {
+  const directory = tempProject()
+  writeFileSync(path.join(directory, "opencode.json"), JSON.stringify(scriptedProviderConfig(baseURL, extra)))
+  return directory
+}
 
 /** A temporary project directory. */
 export function tempProject(prefix = "tandem-project-") {

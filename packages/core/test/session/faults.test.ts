@@ -1,7 +1,7 @@
 import { afterAll, afterEach, expect, test } from "bun:test"
 import { createEngine, type Engine } from "../../src/engine"
 import { startScriptedServer } from "@tandem/testing/scripted-server"
-import { tempProject, record } from "@tandem/testing/fixture"
+import { scriptedProviderConfig, tempProject, record } from "@tandem/testing/fixture"
 import { lastToolResults, lastUser, type Turn } from "@tandem/testing/script"
 import { SessionStatusChanged } from "../../src/session/events"
 import { TaskDelivered } from "../../src/task/events"
@@ -32,11 +32,9 @@ function setup(retry: Record<string, number> = {}) {
   const engine = createEngine({
     directory,
     dbFile: ":memory:",
-    config: {
-      model: "local/scripted",
-      provider: { local: { npm: "@ai-sdk/openai-compatible", options: { baseURL: model.url }, models: { scripted: {} } } },
+    config: scriptedProviderConfig(model.url, {
       tandem: { title: false, retry: { attempts: 4, initial_delay_ms: 1, max_delay_ms: 5, ...retry }, background: { coalesce_ms: 0 } },
-    },
+    }),
   })
   engines.push(engine)
   return { engine, session: engine.store.createSession({ directory }) }
