@@ -1,12 +1,13 @@
 import type { TaskInfo } from "./task-info"
 
-/** What a background dispatch returns to the model at once. */
+/**
+ * What a background dispatch returns to the model at once. It stays in every later prompt of
+ * the parent, so it says only what the model needs: the ids, and that the result comes by itself.
+ */
 export function receipt(task: TaskInfo) {
   return [
     `<task id="${task.id}" session="${task.sessionID}" state="${task.state}">`,
-    `Background task started: ${task.description}`,
-    "The result will be delivered to you automatically as a task tool result when the task finishes.",
-    "Do not wait, poll or ask for its status, and do not do this task's work yourself: carry on with other work, or end your turn if there is nothing else to do.",
+    `Background task started: ${task.description}. Its result arrives by itself as a task tool result when it ends: do not wait, poll or redo it; carry on, or end your turn.`,
     "</task>",
   ].join("\n")
 }
