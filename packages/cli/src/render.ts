@@ -1,5 +1,5 @@
 import type { Engine } from "@tandem/core/engine"
-import { PartDelta, PartUpdated } from "@tandem/core/session/events"
+import { PartDelta, PartUpdated, SessionStatusChanged } from "@tandem/core/session/events"
 import type { Part, ToolPart } from "@tandem/core/session/message"
 import { renderTasks } from "./render-tasks"
 
@@ -52,6 +52,11 @@ export function renderLive(engine: Engine, rootID: string, out: (text: string) =
     show(part, pad, depth)
   })
   const offTasks = renderTasks(engine, rootID, line)
+  const offStatus = engine.bus.on(SessionStatusChanged, ({ sessionID, status }) => {
+    if (status.type !== "retry" || depthOf(sessionID) < 0) return
+    const wait = Math.max(0, (status.next - Date.now()) / 1000)
+    line(`${"  ".repeat(depthOf(sessionID))}${yellow("↻")} ${dim(`model call failed (${status.message}); retry ${status.attempt} in ${wait.toFixed(1)}s`)}`)
+  })
   const show = (part: Part, pad: string, depth: number) => {
     if (part.type === "text" && part.time?.end && midLine && depth === 0) {
       line("")
@@ -70,6 +75,7 @@ export function renderLive(engine: Engine, rootID: string, out: (text: string) =
     offDelta()
     offPart()
     offTasks()
+    offStatus()
     if (midLine) out("\n")
   }
 }

@@ -1,6 +1,6 @@
 import { afterAll, expect, test } from "bun:test"
 import path from "node:path"
-import { testEngine } from "@tandem/testing/fixture"
+import { scriptedProviderConfig, testEngine } from "@tandem/testing/fixture"
 import { gate, lastToolResults, lastUser } from "@tandem/testing/script"
 import { serve } from "@tandem/server/serve"
 import { TaskUpdated } from "@tandem/core/task/events"
@@ -31,6 +31,22 @@ test("run: bad input gets a clear message and a non-zero exit", async () => {
   expect(await tandem(["frobnicate"])).toMatchObject({ code: 2 })
   expect(await tandem(["run", "--dir", "/no/such/dir", "hi"])).toMatchObject({ code: 2, stderr: expect.stringContaining("does not exist") })
   expect(await tandem(["serve", "--port", "99999"])).toMatchObject({ code: 2, stderr: expect.stringContaining("--port") })
+})
+
+test("run shows provider retries and exits 1 when the provider stays unreachable", async () => {
+  const dir = await scratch()
+  const closed = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() })
+  const url = `http://127.0.0.1:${closed.port}/v1`
+  closed.stop(true)
+  await Bun.write(
+    path.join(dir, "opencode.json"),
+    JSON.stringify({ ...scriptedProviderConfig(url), tandem: { retry: { attempts: 3, initial_delay_ms: 1 } } }),
+  )
+  const result = await tandem(["run", "hello"], dir)
+  expect(result.code).toBe(1)
+  expect(result.stdout).toContain("retry 1 in")
+  expect(result.stdout).toContain("retry 2 in")
+  expect(result.stderr).toContain("error:")
 })
 
 test("run on the scripted model exits 0 and prints the answer", async () => {
