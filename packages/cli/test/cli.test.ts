@@ -102,3 +102,20 @@ test("tasks: lists and cancels the background tasks of a running server", async 
   const missing = await tandem(["tasks", "--url", server.url, "--cancel", "tsk_nope"])
   expect(missing).toMatchObject({ code: 1, stderr: expect.stringContaining("not found") })
 })
+
+test("tasks --watch follows task events of a running server as they happen", async () => {
+  const listeners = harness.engine.bus.size
+  const child = Bun.spawn([process.execPath, entry, "tasks", "--watch", "--url", server.url], { stdout: "pipe", stderr: "pipe" })
+  const reader = child.stdout.getReader()
+  let out = ""
+  while (!out.includes("tasks") && !out.includes("tsk_")) out += new TextDecoder().decode((await reader.read()).value)
+  // The watcher lists first, then subscribes: wait for its event stream before dispatching.
+  for (let i = 0; i < 500 && harness.engine.bus.size === listeners; i++) await Bun.sleep(10)
+  const session = harness.engine.store.createSession({ directory: harness.directory })
+  await harness.engine.runner.prompt(session.id, { parts: [{ type: "text", text: "go" }] })
+  const task = harness.engine.background.list(session.id)[0]!
+  while (!out.includes(`${task.id}`) || !out.includes("running")) out += new TextDecoder().decode((await reader.read()).value)
+  expect(out).toContain("Watched job")
+  child.kill()
+  await child.exited
+})
