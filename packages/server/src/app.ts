@@ -8,6 +8,7 @@ import { eventRoutes } from "./routes/event"
 import { permissionRoutes } from "./routes/permission"
 import { sessionRoutes } from "./routes/session"
 import { taskRoutes } from "./routes/task"
+import { projectRoutes } from "./routes/project"
 import { openapi } from "./openapi"
 import "./events"
 
@@ -37,6 +38,7 @@ export function createApp(engine: Engine, options: AppOptions = {}) {
   })
   app.notFound((c) => c.json({ name: "NotFoundError", data: { message: `no route ${c.req.method} ${c.req.path}` } }, 404))
   app.route("/", taskRoutes(engine))
+  app.route("/", projectRoutes(engine))
   app.route("/", configRoutes(engine))
   app.route("/", sessionRoutes(engine))
   app.route("/", permissionRoutes(engine))
