@@ -3,10 +3,11 @@ import path from "node:path"
 import { testEngine } from "@tandem/testing/fixture"
 import { createApp } from "../src/app"
 
-// The routes opencode 1.18.33's terminal UI calls when it attaches (captured in
-// ../shared/reference). Tandem answers every one outside the v2 `/api/*` family, which the UI
-// tolerates missing, and `/project/global/directories`, which has no documented shape.
-const captured = path.join(import.meta.dir, "..", "..", "..", "..", "shared", "reference", "opencode-1.18.33-tui-attach-routes.json")
+// The routes opencode 1.18.33's terminal UI calls when it attaches (a copy of the capture in
+// the project's shared reference material). Tandem answers every one outside the v2 `/api/*`
+// family, which the UI tolerates missing, and `/project/global/directories`, which has no
+// documented shape.
+const captured = path.join(import.meta.dir, "fixtures", "opencode-1.18.33-tui-attach-routes.json")
 const { engine, directory } = testEngine({ responder: () => ({ text: "hi" }) })
 const app = createApp(engine)
 afterAll(() => engine.close())
