@@ -1,4 +1,4 @@
-import type { Db } from "../storage/db"
+import { parseRow, parseRows, type Db } from "../storage/db"
 import type { Bus } from "../bus/bus"
 import { ascending } from "../id/id"
 import { emptyTokens, addTokens, type Message, type Part, type UserMessage, type WithParts, type Tokens } from "./message"
@@ -88,22 +88,21 @@ export class Store {
   }
 
   getSession(id: string): SessionInfo | undefined {
-    const row = this.db.query("select data from session where id = ?").get(id) as { data: string } | null
-    return row ? (JSON.parse(row.data) as SessionInfo) : undefined
+    return parseRow<SessionInfo>(this.db.query("select data from session where id = ?").get(id))
   }
 
   /** Sessions newest first; `directory` keeps one project's (the store may hold several). */
   listSessions(options: { roots?: boolean; limit?: number; directory?: string } = {}): SessionInfo[] {
     const where = [options.roots ? "parent_id is null" : "", options.directory ? "data ->> '$.directory' = $directory" : ""].filter(Boolean)
-    const rows = this.db
-      .query(`select data from session ${where.length ? "where " + where.join(" and ") : ""} order by time_updated desc limit $limit`)
-      .all({ limit: options.limit ?? -1, ...(options.directory ? { directory: options.directory } : {}) }) as { data: string }[]
-    return rows.map((row) => JSON.parse(row.data) as SessionInfo)
+    return parseRows<SessionInfo>(
+      this.db
+        .query(`select data from session ${where.length ? "where " + where.join(" and ") : ""} order by time_updated desc limit $limit`)
+        .all({ limit: options.limit ?? -1, ...(options.directory ? { directory: options.directory } : {}) }),
+    )
   }
 
   children(id: string): SessionInfo[] {
-    const rows = this.db.query("select data from session where parent_id = ? order by id").all(id) as { data: string }[]
-    return rows.map((row) => JSON.parse(row.data) as SessionInfo)
+    return parseRows<SessionInfo>(this.db.query("select data from session where parent_id = ? order by id").all(id))
   }
 
   /** Applies `change` to the stored session and publishes `session.updated`. */
@@ -172,11 +171,8 @@ export class Store {
   }
 
   getMessage(sessionID: string, messageID: string): WithParts | undefined {
-    const row = this.db.query("select data from message where id = ? and session_id = ?").get(messageID, sessionID) as {
-      data: string
-    } | null
-    if (!row) return undefined
-    return { info: JSON.parse(row.data) as Message, parts: this.parts(messageID) }
+    const info = parseRow<Message>(this.db.query("select data from message where id = ? and session_id = ?").get(messageID, sessionID))
+    return info ? { info, parts: this.parts(messageID) } : undefined
   }
 
   /**
@@ -188,20 +184,18 @@ export class Store {
     const now = Date.now()
     const touched = new Set<string>()
     this.transaction(() => {
-      const parts = this.db
-        .query("select data from part where data ->> '$.type' = 'tool' and data ->> '$.state.status' in ('pending', 'running')")
-        .all() as { data: string }[]
-      for (const row of parts) {
-        const part = JSON.parse(row.data) as Extract<Part, { type: "tool" }>
+      const parts = parseRows<Extract<Part, { type: "tool" }>>(
+        this.db.query("select data from part where data ->> '$.type' = 'tool' and data ->> '$.state.status' in ('pending', 'running')").all(),
+      )
+      for (const part of parts) {
         const start = part.state.status === "running" ? part.state.time.start : now
         this.upsertPart({ ...part, state: { status: "error", input: part.state.input, error: reason, time: { start, end: now } } })
         touched.add(part.sessionID)
       }
-      const messages = this.db
-        .query("select data from message where data ->> '$.role' = 'assistant' and data ->> '$.time.completed' is null")
-        .all() as { data: string }[]
-      for (const row of messages) {
-        const info = JSON.parse(row.data) as Extract<Message, { role: "assistant" }>
+      const messages = parseRows<Extract<Message, { role: "assistant" }>>(
+        this.db.query("select data from message where data ->> '$.role' = 'assistant' and data ->> '$.time.completed' is null").all(),
+      )
+      for (const info of messages) {
         this.upsertMessage({
           ...info,
           time: { ...info.time, completed: now },
@@ -215,31 +209,23 @@ export class Store {
 
   /** The session's latest user message, without reading the whole transcript. */
   lastUserMessage(sessionID: string): UserMessage | undefined {
-    const row = this.db
-      .query("select data from message where session_id = ? and data ->> '$.role' = 'user' order by id desc limit 1")
-      .get(sessionID) as { data: string } | null
-    return row ? (JSON.parse(row.data) as UserMessage) : undefined
+    return parseRow<UserMessage>(
+      this.db.query("select data from message where session_id = ? and data ->> '$.role' = 'user' order by id desc limit 1").get(sessionID),
+    )
   }
 
   /** The session's latest message, without its parts. */
   lastMessage(sessionID: string): Message | undefined {
-    const row = this.db.query("select data from message where session_id = ? order by id desc limit 1").get(sessionID) as {
-      data: string
-    } | null
-    return row ? (JSON.parse(row.data) as Message) : undefined
+    return parseRow<Message>(this.db.query("select data from message where session_id = ? order by id desc limit 1").get(sessionID))
   }
 
   parts(messageID: string): Part[] {
-    const rows = this.db.query("select data from part where message_id = ? order by id").all(messageID) as { data: string }[]
-    return rows.map((row) => JSON.parse(row.data) as Part)
+    return parseRows<Part>(this.db.query("select data from part where message_id = ? order by id").all(messageID))
   }
 
   /** A session's messages with their parts, oldest first; `limit` keeps the newest ones. */
   messages(sessionID: string, limit?: number): WithParts[] {
-    const rows = this.db
-      .query("select data from message where session_id = ? order by id")
-      .all(sessionID) as { data: string }[]
-    const infos = rows.map((row) => JSON.parse(row.data) as Message)
+    const infos = parseRows<Message>(this.db.query("select data from message where session_id = ? order by id").all(sessionID))
     const kept = limit ? infos.slice(-limit) : infos
     const partRows = this.db
       .query("select message_id, data from part where session_id = ? order by id")

@@ -63,3 +63,13 @@ export function migrate(db: Db, name: string, sql: string) {
     db.query("insert into migration (name) values (?)").run(name)
   })()
 }
+
+/** The JSON `data` column of each row, parsed: tables keep their record in one JSON column. */
+export function parseRows<T>(rows: unknown[]): T[] {
+  return (rows as { data: string }[]).map((row) => JSON.parse(row.data) as T)
+}
+
+/** The JSON `data` column of one row, or undefined when there is no row. */
+export function parseRow<T>(row: unknown): T | undefined {
+  return row ? (JSON.parse((row as { data: string }).data) as T) : undefined
+}

@@ -1,4 +1,4 @@
-import { migrate, type Db } from "../storage/db"
+import { migrate, parseRow, parseRows, type Db } from "../storage/db"
 import { TERMINAL, type TaskInfo, type TaskState } from "./task-info"
 
 const schema = `
@@ -33,35 +33,24 @@ export class Ledger {
   }
 
   get(id: string): TaskInfo | undefined {
-    const row = this.db.query("select data from task where id = ?").get(id) as { data: string } | null
-    return row ? (JSON.parse(row.data) as TaskInfo) : undefined
+    return parseRow<TaskInfo>(this.db.query("select data from task where id = ?").get(id))
   }
 
   bySession(sessionID: string): TaskInfo | undefined {
-    const row = this.db.query("select data from task where session_id = ? order by id desc limit 1").get(sessionID) as {
-      data: string
-    } | null
-    return row ? (JSON.parse(row.data) as TaskInfo) : undefined
+    return parseRow<TaskInfo>(this.db.query("select data from task where session_id = ? order by id desc limit 1").get(sessionID))
   }
 
   listByParent(parentSessionID: string): TaskInfo[] {
-    const rows = this.db.query("select data from task where parent_session_id = ? order by id").all(parentSessionID) as {
-      data: string
-    }[]
-    return rows.map((row) => JSON.parse(row.data) as TaskInfo)
+    return parseRows<TaskInfo>(this.db.query("select data from task where parent_session_id = ? order by id").all(parentSessionID))
   }
 
   listAll(limit = 1000): TaskInfo[] {
-    const rows = this.db.query("select data from task order by id desc limit ?").all(limit) as { data: string }[]
-    return rows.map((row) => JSON.parse(row.data) as TaskInfo)
+    return parseRows<TaskInfo>(this.db.query("select data from task order by id desc limit ?").all(limit))
   }
 
   /** Tasks that are not finished: queued or running. */
   open(): TaskInfo[] {
-    const rows = this.db.query("select data from task where state in ('queued', 'running') order by id").all() as {
-      data: string
-    }[]
-    return rows.map((row) => JSON.parse(row.data) as TaskInfo)
+    return parseRows<TaskInfo>(this.db.query("select data from task where state in ('queued', 'running') order by id").all())
   }
 
   /** Finished tasks of a parent whose result has not reached it yet, oldest first. */
@@ -70,8 +59,8 @@ export class Ledger {
       "select data from task where delivery = 'pending' and state in ('completed', 'error', 'cancelled', 'interrupted')" +
       (parentSessionID ? " and parent_session_id = ?" : "") +
       " order by id"
-    const rows = (parentSessionID ? this.db.query(sql).all(parentSessionID) : this.db.query(sql).all()) as { data: string }[]
-    return rows.map((row) => JSON.parse(row.data) as TaskInfo).sort((a, b) => (a.time.ended ?? 0) - (b.time.ended ?? 0))
+    const rows = parentSessionID ? this.db.query(sql).all(parentSessionID) : this.db.query(sql).all()
+    return parseRows<TaskInfo>(rows).sort((a, b) => (a.time.ended ?? 0) - (b.time.ended ?? 0))
   }
 
   /**
