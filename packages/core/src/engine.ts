@@ -10,6 +10,7 @@ import { Store } from "./session/store"
 import type { ModelRef } from "./session/message"
 import { dataDirectory, openDb } from "./storage/db"
 import { Instances } from "./storage/instances"
+import { WriteGroup } from "./storage/write-group"
 import { createTaskTool, DEFAULT_SUBAGENT_DEPTH, type TaskRunner } from "./tool/task"
 import { ReadTool } from "./tool/read"
 import { WriteTool } from "./tool/write"
@@ -50,8 +51,10 @@ export function createEngine(options: EngineOptions) {
   const settings = tandemSettings(config)
   const builtins = options.builtins ?? {}
   const bus = new Bus()
+  WriteGroup.commitAll()
   const db = openDb(options.dbFile ?? path.join(dataDirectory(env), "tandem.db"))
-  const store = new Store(db, bus)
+  const writes = new WriteGroup(db)
+  const store = new Store(db, bus, writes)
   const status = new StatusTracker(bus)
   const interactive = options.interactive ?? true
   const permissions = new Permissions(bus, () => interactive)
@@ -202,7 +205,7 @@ export function createEngine(options: EngineOptions) {
       if (settings.background.cancel_on_abort) background.cancelForParent(sessionID, "the parent's turn was aborted")
     },
   })
-  const ledger = new Ledger(db)
+  const ledger = new Ledger(db, writes)
   const background = new BackgroundTasks({ store, ledger, bus, runner, settings: settings.background })
   const limits = {
     depth: maxDepth,
@@ -228,6 +231,8 @@ export function createEngine(options: EngineOptions) {
     config,
     bus,
     db,
+    /** The store's group commit: `writes.after(fn)` runs fn once what is written so far is committed. */
+    writes,
     store,
     status,
     permissions,
@@ -256,6 +261,7 @@ export function createEngine(options: EngineOptions) {
       await background.close()
       for (const session of Object.keys(status.all())) runner.abort(session)
       await runner.settle()
+      writes.close()
       if (options.dbFile !== ":memory:") instances.unregister()
       db.close()
     },

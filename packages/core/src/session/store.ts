@@ -1,5 +1,6 @@
 import { parseRow, parseRows, type Db } from "../storage/db"
 import type { Bus } from "../bus/bus"
+import type { WriteGroup } from "../storage/write-group"
 import { ascending } from "../id/id"
 import { emptyTokens, addTokens, type Message, type Part, type UserMessage, type WithParts, type Tokens } from "./message"
 import { SessionInfo } from "./session-info"
@@ -33,7 +34,8 @@ export type CreateSessionInput = {
 
 /**
  * Sessions, messages and parts in SQLite. Every write is published on the bus after it is
- * committed; callers that need several writes to be atomic wrap them in `transaction`.
+ * committed; callers that need several writes to be atomic wrap them in `transaction`. With a
+ * write group, writes join the current loop turn's commit (see WriteGroup).
  */
 export class Store {
   private queued: (() => void)[] | undefined
@@ -41,11 +43,18 @@ export class Store {
   constructor(
     readonly db: Db,
     readonly bus: Bus,
+    private readonly group?: WriteGroup,
   ) {}
+
+  /** Call before every write. */
+  private write() {
+    this.group?.join()
+  }
 
   /** Runs `fn` in one transaction; events raised inside are published after the commit. */
   transaction<T>(fn: () => T): T {
     if (this.queued) return fn()
+    this.write()
     const queued: (() => void)[] = []
     this.queued = queued
     try {
@@ -80,6 +89,7 @@ export class Store {
       tokens: emptyTokens(),
       time: { created: now, updated: now },
     }
+    this.write()
     this.db
       .query("insert into session (id, parent_id, time_updated, data) values (?, ?, ?, ?)")
       .run(info.id, info.parentID ?? null, now, JSON.stringify(info))
@@ -110,6 +120,7 @@ export class Store {
     const current = this.getSession(id)
     if (!current) return undefined
     const next = { ...change(current), time: { ...current.time, updated: Date.now() } }
+    this.write()
     this.db
       .query("update session set data = ?, time_updated = ? where id = ?")
       .run(JSON.stringify(next), next.time.updated, id)
@@ -140,6 +151,7 @@ export class Store {
   }
 
   upsertMessage(info: Message) {
+    this.write()
     this.db
       .query("insert into message (id, session_id, data) values (?, ?, ?) on conflict(id) do update set data = excluded.data")
       .run(info.id, info.sessionID, JSON.stringify(info))
@@ -148,6 +160,7 @@ export class Store {
   }
 
   upsertPart(part: Part) {
+    this.write()
     this.db
       .query(
         "insert into part (id, message_id, session_id, data) values (?, ?, ?, ?) on conflict(id) do update set data = excluded.data",

@@ -335,10 +335,16 @@ export class BackgroundTasks {
     this.wakeIdle(task.parentSessionID)
   }
 
-  /** A result is waiting for `parentSessionID`: a busy loop drains it; an idle parent gets it after a short window. */
+  /**
+   * A result is waiting for `parentSessionID`: a busy loop drains it; an idle parent gets it
+   * once the oldest waiting result is `coalesce_ms` old, so results that end close together go
+   * in one turn, and a result that already waited out a busy parent's turn is not held again.
+   */
   private arrived(parentSessionID: string) {
     if (this.closed) return
     if (this.deps.runner.isBusy(parentSessionID) || this.idleTimers.has(parentSessionID)) return
+    const oldest = this.deps.ledger.undelivered(parentSessionID)[0]?.time.ended ?? Date.now()
+    const wait = Math.max(0, this.deps.settings.coalesce_ms - (Date.now() - oldest))
     this.idleTimers.set(
       parentSessionID,
       setTimeout(() => {
@@ -347,7 +353,7 @@ export class BackgroundTasks {
         if (!this.deliver(parentSessionID, "idle")) return
         if (this.deps.settings.resume_parent && this.canResume(parentSessionID)) void this.deps.runner.resume(parentSessionID)
         else this.wakeIdle(parentSessionID)
-      }, this.deps.settings.coalesce_ms),
+      }, wait),
     )
   }
 

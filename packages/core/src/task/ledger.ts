@@ -1,4 +1,5 @@
 import { migrate, parseRow, parseRows, type Db } from "../storage/db"
+import type { WriteGroup } from "../storage/write-group"
 import { TERMINAL, type TaskInfo, type TaskState } from "./task-info"
 
 const schema = `
@@ -21,11 +22,15 @@ const schema = `
  * the parent. Rows are written in the caller's transaction (the one that creates the child).
  */
 export class Ledger {
-  constructor(private db: Db) {
+  constructor(
+    private db: Db,
+    private readonly group?: WriteGroup,
+  ) {
     migrate(db, "task-ledger-1", schema)
   }
 
   insert(task: TaskInfo) {
+    this.group?.join()
     this.db
       .query("insert into task (id, parent_session_id, session_id, state, delivery, data) values (?, ?, ?, ?, ?, ?)")
       .run(task.id, task.parentSessionID, task.sessionID, task.state, task.delivery, JSON.stringify(task))
@@ -73,6 +78,7 @@ export class Ledger {
 
   /** Writes the whole row; returns it. */
   save(task: TaskInfo) {
+    this.group?.join()
     this.db
       .query("update task set state = ?, delivery = ?, data = ? where id = ?")
       .run(task.state, task.delivery, JSON.stringify(task), task.id)
@@ -97,6 +103,7 @@ export class Ledger {
     const current = this.get(id)
     if (!current || current.delivery !== "pending" || !TERMINAL.has(current.state)) return undefined
     const next: TaskInfo = { ...current, delivery, time: { ...current.time, delivered: at } }
+    this.group?.join()
     const changed = this.db
       .query("update task set delivery = ?, data = ? where id = ? and delivery = 'pending'")
       .run(delivery, JSON.stringify(next), id)

@@ -15,8 +15,17 @@ function stream(c: Context, engine: Engine, heartbeatMs: number, wrap: (event: E
       queue.push(JSON.stringify(wrap({ id: ascending("event"), ...event })))
       wake?.()
     }
+    // A client hears of a write only once it is committed (events are serialised now, since
+    // their objects may change, and sent after the loop turn's commit; see WriteGroup).
+    const committed = (event: Envelope) => {
+      const data = JSON.stringify(wrap({ id: ascending("event"), ...event }))
+      engine.writes.after(() => {
+        queue.push(data)
+        wake?.()
+      })
+    }
     push({ type: "server.connected", properties: {} })
-    const off = engine.bus.subscribe(push)
+    const off = engine.bus.subscribe(committed)
     const heartbeat = setInterval(() => push({ type: "server.heartbeat", properties: {} }), heartbeatMs)
     let closed = false
     sse.onAbort(() => {
