@@ -336,24 +336,30 @@ export class BackgroundTasks {
   }
 
   /**
-   * A result is waiting for `parentSessionID`: a busy loop drains it; an idle parent gets it
-   * once the oldest waiting result is `coalesce_ms` old, so results that end close together go
-   * in one turn, and a result that already waited out a busy parent's turn is not held again.
+   * A result is waiting for `parentSessionID`: a busy loop drains it at its next step boundary;
+   * an idle parent gets it after `coalesce_ms`, so results that end close together go in one
+   * turn. When no task of the parent is left unfinished, nothing more can join the turn, and
+   * what waits is delivered at once.
    */
   private arrived(parentSessionID: string) {
     if (this.closed) return
-    if (this.deps.runner.isBusy(parentSessionID) || this.idleTimers.has(parentSessionID)) return
-    const oldest = this.deps.ledger.undelivered(parentSessionID)[0]?.time.ended ?? Date.now()
-    const wait = Math.max(0, this.deps.settings.coalesce_ms - (Date.now() - oldest))
+    if (this.deps.runner.isBusy(parentSessionID)) return
+    const last = !this.deps.ledger.hasUnfinished(parentSessionID)
+    const waiting = this.idleTimers.get(parentSessionID)
+    if (waiting && !last) return
+    clearTimeout(waiting)
     this.idleTimers.set(
       parentSessionID,
-      setTimeout(() => {
-        this.idleTimers.delete(parentSessionID)
-        if (this.deps.runner.isBusy(parentSessionID)) return
-        if (!this.deliver(parentSessionID, "idle")) return
-        if (this.deps.settings.resume_parent && this.canResume(parentSessionID)) void this.deps.runner.resume(parentSessionID)
-        else this.wakeIdle(parentSessionID)
-      }, wait),
+      setTimeout(
+        () => {
+          this.idleTimers.delete(parentSessionID)
+          if (this.deps.runner.isBusy(parentSessionID)) return
+          if (!this.deliver(parentSessionID, "idle")) return
+          if (this.deps.settings.resume_parent && this.canResume(parentSessionID)) void this.deps.runner.resume(parentSessionID)
+          else this.wakeIdle(parentSessionID)
+        },
+        last ? 0 : this.deps.settings.coalesce_ms,
+      ),
     )
   }
 

@@ -76,6 +76,13 @@ export class Ledger {
     return this.db.query("select 1 from task where parent_session_id = ? and delivery = 'pending' limit 1").get(parentSessionID) !== null
   }
 
+  /** Whether a parent has a task still queued or running. */
+  hasUnfinished(parentSessionID: string) {
+    return (
+      this.db.query("select 1 from task where parent_session_id = ? and state in ('queued', 'running') limit 1").get(parentSessionID) !== null
+    )
+  }
+
   /** Writes the whole row; returns it. */
   save(task: TaskInfo) {
     this.group?.join()

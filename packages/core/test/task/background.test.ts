@@ -167,6 +167,28 @@ test("results that end close together reach the parent in one model turn", async
   expect(texts(engine, parent.id).at(-1)).toBe("results: 3")
 })
 
+test("the last unfinished task's result is delivered at once, without waiting for the window", async () => {
+  const child = gate()
+  const { engine, directory } = setup(
+    byPrompt({
+      fan: dispatcher([background("CHILD only")], "dispatched", () => ({ text: "read the result" })),
+      "CHILD only": async () => {
+        await child.promise
+        return { text: "only result" }
+      },
+    }),
+    { coalesce_ms: 10_000 },
+  )
+  const parent = engine.store.createSession({ directory })
+  await engine.runner.prompt(parent.id, say("fan"))
+  const delivered = engine.bus.once(TaskDelivered).then(() => "delivered")
+  child.release()
+  // Nothing else can arrive, so the ten-second window does not apply.
+  expect(await Promise.race([delivered, Bun.sleep(2000).then(() => "still waiting")])).toBe("delivered")
+  await idleAfter(engine, parent.id)
+  expect(texts(engine, parent.id).at(-1)).toBe("read the result")
+})
+
 test("exactly once: twenty concurrent completions, each delivered once, none twice", async () => {
   const release = gate()
   const n = 20
