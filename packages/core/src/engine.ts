@@ -84,7 +84,7 @@ export function createEngine(options: EngineOptions) {
 
   const subagents = () => [...agents.values()].filter((agent) => agent.mode !== "primary")
 
-  const parentModel = (ctx: ToolContext) => store.lastUserMessage(ctx.sessionID)?.model
+  const parentModel = (ctx: ToolContext) => ctx.model ?? store.lastUserMessage(ctx.sessionID)?.model
 
   const tooDeep = (sessionID: string) =>
     depthOf(sessionID) >= maxDepth

@@ -10,6 +10,7 @@ for (let r = 0; r < runs; r++) {
     provider: { bench: { npm: "@ai-sdk/openai-compatible", options: { baseURL: url }, models: { scripted: {} } } },
     tandem: { title: false, background: { max_running: 0, max_running_per_session: 0, max_running_per_model: 0 } } } })
   const session = engine.store.createSession({ directory: dir })
+  MARKER_RUN_START()
   const start = performance.now(); const c0 = process.cpuUsage()
   await engine.runner.prompt(session.id, { parts: [{ type: "text", text: `FANOUT ${n} ${childMs}` }] })
   await engine.background.settled(session.id)
@@ -18,3 +19,5 @@ for (let r = 0; r < runs; r++) {
   await engine.close()
 }
 process.exit(0)
+
+function MARKER_RUN_START() { const t = performance.now(); while (performance.now() - t < 3) {} }

@@ -210,7 +210,7 @@ export class SessionRunner {
         temperature: agent.temperature,
         abort: signal,
         idleTimeoutMs: retry.idle_timeout_ms,
-        toolContext: (part, progress) => this.toolContext(sessionID, agent, part, signal, progress),
+        toolContext: (part, progress) => this.toolContext(sessionID, agent, part, signal, progress, user.model),
       })
       if (result.retry?.retry && attempt < retry.attempts && !signal.aborted) {
         // No tool ran: drop the failed attempt (and any partial text) and try again after a visible wait.
@@ -240,7 +240,14 @@ export class SessionRunner {
     return sets
   }
 
-  toolContext(sessionID: string, agent: AgentInfo, part: ToolPart, abort: AbortSignal, progress: ToolContext["progress"]): ToolContext {
+  toolContext(
+    sessionID: string,
+    agent: AgentInfo,
+    part: ToolPart,
+    abort: AbortSignal,
+    progress: ToolContext["progress"],
+    model?: ModelRef,
+  ): ToolContext {
     const { store, permissions } = this.deps
     const parentID = store.getSession(sessionID)?.parentID
     return {
@@ -248,6 +255,7 @@ export class SessionRunner {
       messageID: part.messageID,
       callID: part.callID,
       agent: agent.name,
+      model,
       directory: this.deps.directory,
       abort,
       ask: (request) =>

@@ -1,4 +1,5 @@
 import type { z } from "zod"
+import type { ModelRef } from "../session/message"
 
 /** The outcome of asking for a permission: granted, or refused with a reason the model sees. */
 export type PermissionOutcome = { granted: true } | { granted: false; reason: string }
@@ -16,6 +17,8 @@ export type ToolContext = {
   messageID: string
   callID: string
   agent: string
+  /** The model of the calling turn (a sub-agent without its own model inherits it). */
+  model?: ModelRef
   /** The project directory; file tools are confined to it unless permission allows otherwise. */
   directory: string
   abort: AbortSignal
