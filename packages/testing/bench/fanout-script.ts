@@ -1,8 +1,11 @@
 import { lastToolResults, lastUser, type Responder } from "../src/script"
 
+/** How long the parent's answers take to stream (`PARENT_MS`, default 0: at once). */
+const PARENT_MS = Number(process.env.PARENT_MS ?? 0)
+
 /**
  * The benchmark's model: "FANOUT n ms" dispatches n background children; "CHILD i ms" streams
- * ten pieces of text over ms milliseconds; anything else is answered at once.
+ * ten pieces of text over ms milliseconds; anything else is answered in PARENT_MS.
  */
 export const fanoutResponder: Responder = (request) => {
   const said = lastUser(request)
@@ -20,5 +23,5 @@ export const fanoutResponder: Responder = (request) => {
       })),
       usage: { input: 100, output: 20 },
     }
-  return { text: "ack", usage: { input: 100, output: 5 } }
+  return { text: "ack", chunks: 1, chunkDelayMs: PARENT_MS, usage: { input: 100, output: 5 } }
 }
