@@ -1,26 +1,27 @@
 import type { Db } from "./db"
 
+/** The groups holding a transaction open in this process. */
+const open = new Set<WriteGroup>()
+
 /**
  * Group commit. Every write made during one turn of the event loop joins one SQLite
- * transaction, committed when the loop moves on (`setImmediate`); what announces those writes
- * is held until that commit, so a subscriber never hears of a write that a crash could still
- * take back.
+ * transaction, committed when the loop moves on (`setImmediate`). Whatever tells the world
+ * outside the process about those writes waits for that commit (`after`), so no client hears of
+ * a write that a crash could still take back; in-process code reads through the same
+ * connection and sees the writes at once.
  *
  * Why: a commit costs far more than the statement it commits (in WAL mode each commit appends
  * every page it touched to the log). A hundred children starting at once make thousands of
  * small writes in bursts; committing them per loop turn instead of per statement is most of the
  * storage cost saved. Atomic groups of writes (`Store.transaction`) run as savepoints inside the
  * group, so they stay all-or-nothing. What a crash can lose is the current loop turn, and
- * nothing of it has been announced.
+ * no client of the event stream has heard of it.
  *
  * An open group holds SQLite's write lock until its commit. Another connection of the same
  * process (a second engine on the same file) would wait for that lock while blocking the very
  * loop that commits it, so a group commits every other open group of the process before it
  * opens; between processes the lock is held for one loop turn at most.
  */
-/** The groups holding a transaction open in this process. */
-const open = new Set<WriteGroup>()
-
 export class WriteGroup {
   private held: (() => void)[] = []
   private pending: ReturnType<typeof setImmediate> | undefined

@@ -49,6 +49,12 @@ function setup(responder: Responder, settings: Partial<BackgroundConfig> = {}, e
   return harness
 }
 
+/** A handler that answers `text` once `held` is released. */
+const answersWhenReleased = (held: ReturnType<typeof gate>, text: string): Handler => async () => {
+  await held.promise
+  return { text }
+}
+
 const say = (text: string) => ({ parts: [{ type: "text" as const, text }] })
 const texts = (engine: Engine, sessionID: string) =>
   engine.store.messages(sessionID).flatMap((m) => m.parts.flatMap((p) => (p.type === "text" ? [p.text] : [])))
@@ -68,10 +74,7 @@ test("non-blocking, proven by order: the parent answers a second message while t
         lastToolResults(request).length
           ? { text: `got: ${lastToolResults(request)[0]!.output.includes("child finished")}` }
           : { text: "answer while the child works" },
-      "CHILD slow": async () => {
-        await child.promise
-        return { text: "child finished" }
-      },
+      "CHILD slow": answersWhenReleased(child, "child finished"),
     }),
   )
   const parent = engine.store.createSession({ directory })
@@ -120,10 +123,7 @@ test("busy parent: a result is drained at the next step boundary, after that ste
         const names = request.messages.flatMap((m) => m.toolResults?.map((r) => r.name) ?? [])
         return { text: `order: ${names.join(",")}` }
       },
-      "CHILD quick": async () => {
-        await child.promise
-        return { text: "quick result" }
-      },
+      "CHILD quick": answersWhenReleased(child, "quick result"),
     }),
   )
   const parent = engine.store.createSession({ directory })
@@ -172,10 +172,7 @@ test("the last unfinished task's result is delivered at once, without waiting fo
   const { engine, directory } = setup(
     byPrompt({
       fan: dispatcher([background("CHILD only")], "dispatched", () => ({ text: "read the result" })),
-      "CHILD only": async () => {
-        await child.promise
-        return { text: "only result" }
-      },
+      "CHILD only": answersWhenReleased(child, "only result"),
     }),
     // A window far longer than the test may run: only the last-result rule can deliver in time.
     { coalesce_ms: 600_000 },
@@ -196,10 +193,7 @@ test("exactly once: twenty concurrent completions, each delivered once, none twi
   const { engine, directory } = setup(
     byPrompt({
       many: dispatcher(Array.from({ length: n }, (_, i) => background(`CHILD ${i}`)), "dispatched", () => ({ text: "noted" })),
-      CHILD: async () => {
-        await release.promise
-        return { text: "r" }
-      },
+      CHILD: answersWhenReleased(release, "r"),
     }),
     { coalesce_ms: 0, max_running: 0, max_running_per_session: 0, max_running_per_model: 0 },
   )
@@ -306,10 +300,7 @@ test("cancel cascades to descendants, and a cancelled task still delivers a canc
     byPrompt({
       tree: dispatcher([background("CHILD middle")], "dispatched", (request) => ({ text: lastToolResults(request)[0]!.output })),
       "CHILD middle": dispatcher([background("CHILD leaf")], "middle waiting"),
-      "CHILD leaf": async () => {
-        await never.promise
-        return { text: "unreachable" }
-      },
+      "CHILD leaf": answersWhenReleased(never, "unreachable"),
     }),
     { resume_parent: false },
   )
@@ -342,10 +333,7 @@ test("aborting the parent's turn leaves background tasks running; cancel_on_abor
           await hold.promise
           return { text: "late" }
         },
-        "CHILD held": async () => {
-          await child.promise
-          return { text: "held result" }
-        },
+        "CHILD held": answersWhenReleased(child, "held result"),
       }),
       { cancel_on_abort: cancelOnAbort, resume_parent: false },
     )
@@ -409,10 +397,7 @@ test("task_status waits for a result and collects it, so it is not delivered aga
         }
         return { text: `status: ${lastToolResults(request)[0]!.output.includes("waited result")}` }
       },
-      "CHILD waited": async () => {
-        await child.promise
-        return { text: "waited result" }
-      },
+      "CHILD waited": answersWhenReleased(child, "waited result"),
     }),
   )
   const parent = engine.store.createSession({ directory })
@@ -435,10 +420,7 @@ test("a running foreground task can be moved to the background", async () => {
         if (results[0]!.output.includes("Background task started")) return { text: "moved on" }
         return { text: `result: ${results[0]!.output.includes("fg result")}` }
       },
-      "CHILD fg": async () => {
-        await child.promise
-        return { text: "fg result" }
-      },
+      "CHILD fg": answersWhenReleased(child, "fg result"),
     }),
   )
   const parent = engine.store.createSession({ directory })
@@ -459,10 +441,7 @@ test("a wall-time budget stops a task that does not finish, keeping what it had"
   const { engine, directory } = setup(
     byPrompt({
       slow: dispatcher([background("CHILD stuck")], "dispatched", (request) => ({ text: lastToolResults(request)[0]!.output })),
-      "CHILD stuck": async () => {
-        await never.promise
-        return { text: "too late" }
-      },
+      "CHILD stuck": answersWhenReleased(never, "too late"),
     }),
     { max_duration_ms: 50 },
   )
@@ -488,10 +467,7 @@ test("task_cancel: the parent's model cancels its own task; other sessions' task
         const cancels = request.messages.flatMap((m) => m.toolResults ?? []).filter((r) => r.name === "task_cancel")
         return { text: cancels.map((r) => r.output.split("\n")[0]).join(" | ") }
       },
-      "CHILD doomed": async () => {
-        await never.promise
-        return { text: "unreachable" }
-      },
+      "CHILD doomed": answersWhenReleased(never, "unreachable"),
     }),
     { resume_parent: false },
   )

@@ -11,18 +11,17 @@ function stream(c: Context, engine: Engine, heartbeatMs: number, wrap: (event: E
   return streamSSE(c, async (sse) => {
     const queue: string[] = []
     let wake: (() => void) | undefined
-    const push = (event: Envelope) => {
-      queue.push(JSON.stringify(wrap({ id: ascending("event"), ...event })))
+    const serialise = (event: Envelope) => JSON.stringify(wrap({ id: ascending("event"), ...event }))
+    const send = (data: string) => {
+      queue.push(data)
       wake?.()
     }
-    // A client hears of a write only once it is committed (events are serialised now, since
-    // their objects may change, and sent after the loop turn's commit; see WriteGroup).
+    const push = (event: Envelope) => send(serialise(event))
+    // A client hears of a write only once it is committed: serialised now (the event's objects
+    // may change later), sent after the loop turn's commit (see WriteGroup).
     const committed = (event: Envelope) => {
-      const data = JSON.stringify(wrap({ id: ascending("event"), ...event }))
-      engine.writes.after(() => {
-        queue.push(data)
-        wake?.()
-      })
+      const data = serialise(event)
+      engine.writes.after(() => send(data))
     }
     push({ type: "server.connected", properties: {} })
     const off = engine.bus.subscribe(committed)
