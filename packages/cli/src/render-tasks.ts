@@ -20,7 +20,10 @@ function tokens(n: number) {
 }
 
 /** One status line: agent, description, state, elapsed, steps, tokens. */
-export function taskLine(task: Pick<TaskInfo, "agent" | "description" | "state" | "time">, figures: { steps: number; tokens: number; tool?: string }) {
+export function taskLine(
+  task: Pick<TaskInfo, "agent" | "description" | "state" | "time">,
+  figures: { steps: number; tokens: number; tool?: string },
+) {
   const elapsed = ((task.time.ended ?? Date.now()) - (task.time.started ?? task.time.created)) / 1000
   const tool = figures.tool && task.state === "running" ? ` · ${figures.tool}` : ""
   return `${mark[task.state]("◇ " + task.state.padEnd(9))} @${task.agent} ${task.description} ${dim(
@@ -51,7 +54,13 @@ export function renderTasks(engine: Engine, rootID: string, line: (text: string)
     lastLine.set(progress.taskID, now)
     const task = engine.background.get(progress.taskID)
     if (task?.state !== "running") return
-    line(taskLine(task, { steps: progress.steps, tokens: progress.tokens.input + progress.tokens.output, tool: progress.tool }))
+    line(
+      taskLine(task, {
+        steps: progress.steps,
+        tokens: progress.tokens.input + progress.tokens.output,
+        tool: progress.tool,
+      }),
+    )
   })
   const offDelivered = engine.bus.on(TaskDelivered, (event) => {
     if (event.parentSessionID !== rootID) return

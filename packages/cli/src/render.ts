@@ -21,7 +21,11 @@ function describeTool(part: ToolPart) {
  * Prints a session's activity live: streamed text of the root session, and one line per tool
  * call of the root and its sub-agents, indented by depth.
  */
-export function renderLive(engine: Engine, rootID: string, out: (text: string) => void = (t) => process.stdout.write(t)) {
+export function renderLive(
+  engine: Engine,
+  rootID: string,
+  out: (text: string) => void = (t) => process.stdout.write(t),
+) {
   const depthOf = (sessionID: string): number => {
     let depth = 0
     let current = engine.store.getSession(sessionID)
@@ -55,7 +59,9 @@ export function renderLive(engine: Engine, rootID: string, out: (text: string) =
   const offStatus = engine.bus.on(SessionStatusChanged, ({ sessionID, status }) => {
     if (status.type !== "retry" || depthOf(sessionID) < 0) return
     const wait = Math.max(0, (status.next - Date.now()) / 1000)
-    line(`${"  ".repeat(depthOf(sessionID))}${yellow("↻")} ${dim(`model call failed (${status.message}); retry ${status.attempt} in ${wait.toFixed(1)}s`)}`)
+    line(
+      `${"  ".repeat(depthOf(sessionID))}${yellow("↻")} ${dim(`model call failed (${status.message}); retry ${status.attempt} in ${wait.toFixed(1)}s`)}`,
+    )
   })
   const show = (part: Part, pad: string, depth: number) => {
     if (part.type === "text" && part.time?.end && midLine && depth === 0) {
@@ -67,9 +73,18 @@ export function renderLive(engine: Engine, rootID: string, out: (text: string) =
     if (printed.has(key)) return
     printed.add(key)
     if (part.tool === "task" && part.metadata?.synthetic) return
-    if (part.state.status === "running" && part.tool === "task" && !(part.state.input as { background?: boolean }).background) line(`${pad}${cyan("◆")} ${describeTool(part)}`)
-    if (part.state.status === "completed") line(`${pad}${green("✓")} ${describeTool(part)}${dim(part.state.title && part.tool !== "task" ? "  " + part.state.title : "")}`)
-    if (part.state.status === "error") line(`${pad}${red("✗")} ${describeTool(part)}  ${red(part.state.error.split("\n")[0] ?? "")}`)
+    if (
+      part.state.status === "running" &&
+      part.tool === "task" &&
+      !(part.state.input as { background?: boolean }).background
+    )
+      line(`${pad}${cyan("◆")} ${describeTool(part)}`)
+    if (part.state.status === "completed")
+      line(
+        `${pad}${green("✓")} ${describeTool(part)}${dim(part.state.title && part.tool !== "task" ? "  " + part.state.title : "")}`,
+      )
+    if (part.state.status === "error")
+      line(`${pad}${red("✗")} ${describeTool(part)}  ${red(part.state.error.split("\n")[0] ?? "")}`)
   }
   return () => {
     offDelta()

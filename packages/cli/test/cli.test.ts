@@ -8,8 +8,17 @@ import { TaskUpdated } from "@tandem/core/task/events"
 const entry = path.join(import.meta.dir, "..", "src", "index.ts")
 
 async function tandem(args: string[], cwd = import.meta.dir) {
-  const child = Bun.spawn([process.execPath, entry, ...args], { cwd, stdout: "pipe", stderr: "pipe", env: { ...process.env } })
-  const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited])
+  const child = Bun.spawn([process.execPath, entry, ...args], {
+    cwd,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env },
+  })
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ])
   return { stdout, stderr, code }
 }
 
@@ -17,7 +26,13 @@ test("the demo runs: tools, a blocking sub-agent, three background results deliv
   const { stdout, code, stderr } = await tandem(["demo"])
   expect(stderr).not.toContain("error")
   expect(code).toBe(0)
-  for (const text of ["✓ read greeting.txt", "✓ edit greeting.txt", "✓ bash cat greeting.txt", "✓ task Count words", "Just one: greeting.txt"])
+  for (const text of [
+    "✓ read greeting.txt",
+    "✓ edit greeting.txt",
+    "✓ bash cat greeting.txt",
+    "✓ task Count words",
+    "Just one: greeting.txt",
+  ])
     expect(stdout).toContain(text)
   for (const job of ["Check spelling", "Suggest a title", "Summarise the file"]) expect(stdout).toContain(`- ${job}:`)
 }, 60_000)
@@ -29,8 +44,14 @@ test("run: bad input gets a clear message and a non-zero exit", async () => {
   expect(unconfigured.code).toBe(1)
   expect(unconfigured.stderr).toContain("no model configured")
   expect(await tandem(["frobnicate"])).toMatchObject({ code: 2 })
-  expect(await tandem(["run", "--dir", "/no/such/dir", "hi"])).toMatchObject({ code: 2, stderr: expect.stringContaining("does not exist") })
-  expect(await tandem(["serve", "--port", "99999"])).toMatchObject({ code: 2, stderr: expect.stringContaining("--port") })
+  expect(await tandem(["run", "--dir", "/no/such/dir", "hi"])).toMatchObject({
+    code: 2,
+    stderr: expect.stringContaining("does not exist"),
+  })
+  expect(await tandem(["serve", "--port", "99999"])).toMatchObject({
+    code: 2,
+    stderr: expect.stringContaining("--port"),
+  })
 })
 
 test("run shows provider retries and exits 1 when the provider stays unreachable", async () => {
@@ -69,7 +90,14 @@ const harness = testEngine({
       return { text: "child done" }
     }
     if (lastToolResults(request).length) return { text: "ok" }
-    return { toolCalls: [{ name: "task", input: { description: "Watched job", prompt: "CHILD", subagent_type: "general", background: true } }] }
+    return {
+      toolCalls: [
+        {
+          name: "task",
+          input: { description: "Watched job", prompt: "CHILD", subagent_type: "general", background: true },
+        },
+      ],
+    }
   },
 })
 const server = serve(harness.engine, { port: 0 })
@@ -105,7 +133,10 @@ test("tasks: lists and cancels the background tasks of a running server", async 
 
 test("tasks --watch follows task events of a running server as they happen", async () => {
   const listeners = harness.engine.bus.size
-  const child = Bun.spawn([process.execPath, entry, "tasks", "--watch", "--url", server.url], { stdout: "pipe", stderr: "pipe" })
+  const child = Bun.spawn([process.execPath, entry, "tasks", "--watch", "--url", server.url], {
+    stdout: "pipe",
+    stderr: "pipe",
+  })
   const reader = child.stdout.getReader()
   let out = ""
   while (!out.includes("tasks") && !out.includes("tsk_")) out += new TextDecoder().decode((await reader.read()).value)
@@ -114,7 +145,8 @@ test("tasks --watch follows task events of a running server as they happen", asy
   const session = harness.engine.store.createSession({ directory: harness.directory })
   await harness.engine.runner.prompt(session.id, { parts: [{ type: "text", text: "go" }] })
   const task = harness.engine.background.list(session.id)[0]!
-  while (!out.includes(`${task.id}`) || !out.includes("running")) out += new TextDecoder().decode((await reader.read()).value)
+  while (!out.includes(`${task.id}`) || !out.includes("running"))
+    out += new TextDecoder().decode((await reader.read()).value)
   expect(out).toContain("Watched job")
   child.kill()
   await child.exited

@@ -11,7 +11,7 @@ import { startServe } from "./serve-process"
 // the parent answers its next prompt.
 
 /** Response bodies are asserted on, not typed. */
-type Json = any // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = any
 
 const holds = new Map<string, ReturnType<typeof gate>>()
 const held = (key: string) => {
@@ -60,7 +60,11 @@ async function start(directory: string) {
   const { child, url } = await startServe(directory, { ...process.env, XDG_DATA_HOME: path.join(directory, ".data") })
   processes.push(child)
   const call = async (method: string, route: string, body?: unknown): Promise<Json> => {
-    const res = await fetch(url + route, { method, body: body ? JSON.stringify(body) : undefined, headers: { "content-type": "application/json" } })
+    const res = await fetch(url + route, {
+      method,
+      body: body ? JSON.stringify(body) : undefined,
+      headers: { "content-type": "application/json" },
+    })
     return res.status === 204 ? {} : ((await res.json()) as Json)
   }
   return { child, url, call }
@@ -83,7 +87,11 @@ async function assertAccounted(server: Awaited<ReturnType<typeof start>>, parent
     (list) => list.length === expected && list.every((t: Json) => t.delivery !== "pending"),
     "every task to be delivered",
   )
-  await until(() => server.call("GET", "/session/status"), (status) => !status[parentID], "the parent to go idle")
+  await until(
+    () => server.call("GET", "/session/status"),
+    (status) => !status[parentID],
+    "the parent to go idle",
+  )
   const messages = (await server.call("GET", `/session/${parentID}/message`)) as Json[]
   const synthetic = messages.flatMap((m) => m.parts).filter((p: Json) => p.type === "tool" && p.metadata?.synthetic)
   for (const task of tasks) {
@@ -92,11 +100,15 @@ async function assertAccounted(server: Awaited<ReturnType<typeof start>>, parent
   }
   for (const session of [parentID, ...tasks.map((t: Json) => t.sessionID)]) {
     const all = (await server.call("GET", `/session/${session}/message`)) as Json[]
-    const dangling = all.flatMap((m) => m.parts).filter((p: Json) => p.type === "tool" && ["pending", "running"].includes(p.state.status))
+    const dangling = all
+      .flatMap((m) => m.parts)
+      .filter((p: Json) => p.type === "tool" && ["pending", "running"].includes(p.state.status))
     expect(dangling).toEqual([])
     expect(all.filter((m) => m.info.role === "assistant" && !m.info.time.completed)).toEqual([])
   }
-  const reply = await server.call("POST", `/session/${parentID}/message`, { parts: [{ type: "text", text: "still there?" }] })
+  const reply = await server.call("POST", `/session/${parentID}/message`, {
+    parts: [{ type: "text", text: "still there?" }],
+  })
   expect(reply.parts.find((p: Json) => p.type === "text").text).toBe("answer to still there?")
   return tasks
 }
@@ -107,14 +119,24 @@ test("SIGKILL with children mid-stream: they are resumed and each result is deli
   const parent = await first.call("POST", "/session", {})
   held("parent:mid").release()
   await first.call("POST", `/session/${parent.id}/prompt_async`, { parts: [{ type: "text", text: "FAN mid 3" }] })
-  await until(() => first.call("GET", `/session/${parent.id}/task`), (t) => t.length === 3 && t.every((x: Json) => x.state === "running"), "3 running")
-  await until(async () => model.calls.filter((c) => lastUser(c).startsWith("CHILD mid")).length, (n) => n === 3, "3 child calls")
+  await until(
+    () => first.call("GET", `/session/${parent.id}/task`),
+    (t) => t.length === 3 && t.every((x: Json) => x.state === "running"),
+    "3 running",
+  )
+  await until(
+    async () => model.calls.filter((c) => lastUser(c).startsWith("CHILD mid")).length,
+    (n) => n === 3,
+    "3 child calls",
+  )
   first.child.kill("SIGKILL")
   await first.child.exited
   held("child:mid").release()
   const second = await start(directory)
   const tasks = await assertAccounted(second, parent.id, 3)
-  expect(tasks.every((t: Json) => t.state === "completed" && t.attempts === 2 && t.result.startsWith("result of mid"))).toBe(true)
+  expect(
+    tasks.every((t: Json) => t.state === "completed" && t.attempts === 2 && t.result.startsWith("result of mid")),
+  ).toBe(true)
   second.child.kill("SIGTERM")
   expect(await second.child.exited).toBe(0)
 }, 60_000)
@@ -145,7 +167,11 @@ test("SIGKILL during dispatch: whatever reached the ledger is accounted for, the
   const parent = await first.call("POST", "/session", {})
   held("parent:burst").release()
   await first.call("POST", `/session/${parent.id}/prompt_async`, { parts: [{ type: "text", text: "FAN burst 40" }] })
-  const seen = await until(() => first.call("GET", `/session/${parent.id}/task`), (t) => t.length > 0, "the first dispatch")
+  const seen = await until(
+    () => first.call("GET", `/session/${parent.id}/task`),
+    (t) => t.length > 0,
+    "the first dispatch",
+  )
   first.child.kill("SIGKILL")
   await first.child.exited
   const startedBeforeKill = model.calls.filter((c) => lastUser(c).startsWith("CHILD burst")).length
@@ -164,7 +190,11 @@ test("attempts exhausted: a task that keeps dying is delivered once as interrupt
   const parent = await first.call("POST", "/session", {})
   held("parent:once").release()
   await first.call("POST", `/session/${parent.id}/prompt_async`, { parts: [{ type: "text", text: "FAN once 1" }] })
-  await until(() => first.call("GET", `/session/${parent.id}/task`), (t) => t[0]?.state === "running", "running")
+  await until(
+    () => first.call("GET", `/session/${parent.id}/task`),
+    (t) => t[0]?.state === "running",
+    "running",
+  )
   first.child.kill("SIGKILL")
   await first.child.exited
   const second = await start(directory)
@@ -180,8 +210,16 @@ test("SIGTERM shuts down cleanly: running children stop, nothing dangles, they r
   const parent = await first.call("POST", "/session", {})
   held("parent:term").release()
   await first.call("POST", `/session/${parent.id}/prompt_async`, { parts: [{ type: "text", text: "FAN term 2" }] })
-  await until(() => first.call("GET", `/session/${parent.id}/task`), (t) => t.length === 2 && t.every((x: Json) => x.state === "running"), "2 running")
-  await until(async () => model.calls.filter((c) => lastUser(c).startsWith("CHILD term")).length, (n) => n === 2, "2 child calls")
+  await until(
+    () => first.call("GET", `/session/${parent.id}/task`),
+    (t) => t.length === 2 && t.every((x: Json) => x.state === "running"),
+    "2 running",
+  )
+  await until(
+    async () => model.calls.filter((c) => lastUser(c).startsWith("CHILD term")).length,
+    (n) => n === 2,
+    "2 child calls",
+  )
   first.child.kill("SIGTERM")
   expect(await first.child.exited).toBe(0)
   held("child:term").release()

@@ -11,7 +11,7 @@ import { startServe } from "./serve-process"
 // commit), so the other waits for it; neither may fail, lose a result or deliver one twice.
 
 /** Response bodies are asserted on, not typed. */
-type Json = any // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = any
 
 const N = 30
 
@@ -28,7 +28,12 @@ async function respond(request: ScriptRequest): Promise<Turn> {
     return {
       toolCalls: Array.from({ length: N }, (_, i) => ({
         name: "task",
-        input: { description: `${fan[1]} ${i}`, prompt: `CHILD ${fan[1]} ${i}`, subagent_type: "general", background: true },
+        input: {
+          description: `${fan[1]} ${i}`,
+          prompt: `CHILD ${fan[1]} ${i}`,
+          subagent_type: "general",
+          background: true,
+        },
       })),
     }
   return { text: `parent saw ${results.length}` }
@@ -49,7 +54,11 @@ test("a server and a run writing one data file at once: every task of both deliv
   const server = await startServe(directory, env)
   processes.push(server.child)
   const call = async (method: string, route: string, body?: unknown): Promise<Json> => {
-    const res = await fetch(server.url + route, { method, body: body ? JSON.stringify(body) : undefined, headers: { "content-type": "application/json" } })
+    const res = await fetch(server.url + route, {
+      method,
+      body: body ? JSON.stringify(body) : undefined,
+      headers: { "content-type": "application/json" },
+    })
     return res.status === 204 ? {} : ((await res.json()) as Json)
   }
   const parent = await call("POST", "/session", {})
@@ -57,10 +66,15 @@ test("a server and a run writing one data file at once: every task of both deliv
   const run = Bun.spawn(["sh", script, "run", "FAN cli"], { cwd: directory, env, stdout: "pipe", stderr: "pipe" })
   processes.push(run)
   // The server's fan-out starts while the run's children are streaming.
-  while (!model.calls.some((c) => lastUser(c).startsWith("CHILD cli"))) await new Promise((resolve) => setTimeout(resolve, 5))
+  while (!model.calls.some((c) => lastUser(c).startsWith("CHILD cli")))
+    await new Promise((resolve) => setTimeout(resolve, 5))
   await call("POST", `/session/${parent.id}/prompt_async`, { parts: [{ type: "text", text: "FAN srv" }] })
 
-  const [stdout, stderr, code] = await Promise.all([new Response(run.stdout).text(), new Response(run.stderr).text(), run.exited])
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(run.stdout).text(),
+    new Response(run.stderr).text(),
+    run.exited,
+  ])
   expect({ code, stderr }).toEqual({ code: 0, stderr: expect.any(String) })
   expect(stdout).toContain("parent saw")
 
@@ -74,7 +88,11 @@ test("a server and a run writing one data file at once: every task of both deliv
 
   const db = new Database(path.join(directory, ".data", "tandem", "tandem.db"), { readonly: true })
   expect(db.query("pragma integrity_check").get()).toEqual({ integrity_check: "ok" })
-  const rows = db.query("select state, delivery, data from task").all() as { state: string; delivery: string; data: string }[]
+  const rows = db.query("select state, delivery, data from task").all() as {
+    state: string
+    delivery: string
+    data: string
+  }[]
   expect(rows).toHaveLength(2 * N)
   expect(rows.every((r) => r.state === "completed" && r.delivery === "delivered")).toBe(true)
   // The two fan-outs ran at the same time: the server's first child started before the run's last child ended.

@@ -95,7 +95,8 @@ export function createEngine(options: EngineOptions) {
     dispatch(input) {
       const deep = tooDeep(input.parent.sessionID)
       if (deep) return { ok: false, error: deep }
-      if (input.task_id) return { ok: false, error: "task_id continues a blocking task; background tasks always start a new session" }
+      if (input.task_id)
+        return { ok: false, error: "task_id continues a blocking task; background tasks always start a new session" }
       const model = input.agent.model ?? parentModel(input.parent)
       if (!model) return { ok: false, error: "no model to run the sub-agent with" }
       const task = background.dispatch({
@@ -108,7 +109,10 @@ export function createEngine(options: EngineOptions) {
         prompt: input.prompt,
         directory,
       })
-      input.parent.progress({ title: input.description, metadata: { agent: input.agent.name, sessionId: task.sessionID, taskID: task.id } })
+      input.parent.progress({
+        title: input.description,
+        metadata: { agent: input.agent.name, sessionId: task.sessionID, taskID: task.id },
+      })
       return { ok: true, taskID: task.id, sessionID: task.sessionID, receipt: receipt(task) }
     },
     async run(input) {
@@ -129,7 +133,11 @@ export function createEngine(options: EngineOptions) {
       const model = input.agent.model ?? parentModel(input.parent)
       const onAbort = () => runner.abort(child.id)
       input.parent.abort.addEventListener("abort", onAbort, { once: true })
-      const work = runner.prompt(child.id, { agent: input.agent.name, model, parts: [{ type: "text", text: input.prompt }] })
+      const work = runner.prompt(child.id, {
+        agent: input.agent.name,
+        model,
+        parts: [{ type: "text", text: input.prompt }],
+      })
       const detach = Promise.withResolvers<"detached">()
       const waiting = foreground.get(input.parent.sessionID) ?? new Set()
       const release = () => detach.resolve("detached")
@@ -150,7 +158,12 @@ export function createEngine(options: EngineOptions) {
             sessionID: child.id,
             work,
           })
-          return { ok: true, sessionID: child.id, output: receipt(task), metadata: { taskID: task.id, background: true } }
+          return {
+            ok: true,
+            sessionID: child.id,
+            output: receipt(task),
+            metadata: { taskID: task.id, background: true },
+          }
         }
         if (outcome.info.role === "assistant" && outcome.info.error)
           return { ok: false, sessionID: child.id, error: `the sub-agent failed: ${outcome.info.error.data.message}` }
@@ -221,7 +234,11 @@ export function createEngine(options: EngineOptions) {
   const alive = options.dbFile === ":memory:" ? [] : instances.register()
   const recovery = alive.length
     ? { closed: [], resumed: [], interrupted: [], delivered: [], deferredFor: alive }
-    : { closed: store.closeInterrupted("the process stopped before this finished"), ...background.recover(), deferredFor: [] as number[] }
+    : {
+        closed: store.closeInterrupted("the process stopped before this finished"),
+        ...background.recover(),
+        deferredFor: [] as number[],
+      }
   const taskTool = createTaskTool({ subagents: subagents(), limits, runner: taskRunner }) as unknown as Tool
   const taskStatus = createTaskStatusTool(background, settings.background.result_chars) as unknown as Tool
   const taskCancel = createTaskCancelTool(background) as unknown as Tool

@@ -34,9 +34,14 @@ export function createApp(engine: Engine, options: AppOptions = {}) {
   app.onError((error, c) => {
     if (error instanceof HTTPException) return error.getResponse()
     console.error("request failed", c.req.method, c.req.path, error)
-    return c.json({ name: "UnknownError", data: { message: error instanceof Error ? error.message : String(error) } }, 500)
+    return c.json(
+      { name: "UnknownError", data: { message: error instanceof Error ? error.message : String(error) } },
+      500,
+    )
   })
-  app.notFound((c) => c.json({ name: "NotFoundError", data: { message: `no route ${c.req.method} ${c.req.path}` } }, 404))
+  app.notFound((c) =>
+    c.json({ name: "NotFoundError", data: { message: `no route ${c.req.method} ${c.req.path}` } }, 404),
+  )
   app.route("/", taskRoutes(engine))
   app.route("/", projectRoutes(engine))
   app.route("/", configRoutes(engine))

@@ -8,7 +8,8 @@ export function redact<T>(value: T): T {
   const out: Record<string, unknown> = {}
   for (const [key, inner] of Object.entries(value)) {
     if (secret.test(key)) continue
-    out[key] = key === "headers" ? Object.fromEntries(Object.keys(inner ?? {}).map((h) => [h, "[redacted]"])) : redact(inner)
+    out[key] =
+      key === "headers" ? Object.fromEntries(Object.keys(inner ?? {}).map((h) => [h, "[redacted]"])) : redact(inner)
   }
   return out as T
 }

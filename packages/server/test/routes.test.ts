@@ -23,9 +23,12 @@ const app = createApp(engine)
 afterAll(() => engine.close())
 
 /** Response bodies are asserted on, not typed: tests read them as loose JSON. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const read = async (res: Response | Promise<Response>): Promise<any> => (await res).json()
-const json = (body: unknown) => ({ method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } })
+const json = (body: unknown) => ({
+  method: "POST",
+  body: JSON.stringify(body),
+  headers: { "content-type": "application/json" },
+})
 
 test("sessions: create, get, list, patch, children, delete; unknown ids are 404, malformed ones 400", async () => {
   const parent = await read(app.request("/session", json({ title: "parent" })))
@@ -44,7 +47,10 @@ test("sessions: create, get, list, patch, children, delete; unknown ids are 404,
   expect((await app.request("/session/ses_doesnotexist")).status).toBe(404)
   const bad = await app.request("/session/nope")
   expect(bad.status).toBe(400)
-  expect(await read(bad)).toMatchObject({ name: "BadRequest", data: { message: expect.stringContaining("session id") } })
+  expect(await read(bad)).toMatchObject({
+    name: "BadRequest",
+    data: { message: expect.stringContaining("session id") },
+  })
   expect(await read(app.request(`/session/${parent.id}`, { method: "DELETE" }))).toBe(true)
   expect((await app.request(`/session/${child.id}`)).status).toBe(404)
 })
@@ -57,17 +63,25 @@ test("bodies are validated: malformed JSON and wrong shapes get a 400 that says 
   const wrong = await app.request(`/session/${session.id}/message`, json({ parts: [{ type: "text" }] }))
   expect(wrong.status).toBe(400)
   expect((await read(wrong)).data.message).toContain("parts")
-  const agent = await app.request(`/session/${session.id}/message`, json({ agent: "nobody", parts: [{ type: "text", text: "x" }] }))
+  const agent = await app.request(
+    `/session/${session.id}/message`,
+    json({ agent: "nobody", parts: [{ type: "text", text: "x" }] }),
+  )
   expect(agent.status).toBe(400)
   expect((await read(agent)).data.message).toContain("nobody")
-  const model = await app.request(`/session/${session.id}/message`, json({ model: { providerID: "nope", modelID: "x" }, parts: [{ type: "text", text: "x" }] }))
+  const model = await app.request(
+    `/session/${session.id}/message`,
+    json({ model: { providerID: "nope", modelID: "x" }, parts: [{ type: "text", text: "x" }] }),
+  )
   expect(model.status).toBe(400)
   expect((await app.request("/no/such/route")).status).toBe(404)
 })
 
 test("prompt waits and returns {info, parts}; messages read back", async () => {
   const session = await read(app.request("/session", json({})))
-  const reply = await read(app.request(`/session/${session.id}/message`, json({ parts: [{ type: "text", text: "hi" }] })))
+  const reply = await read(
+    app.request(`/session/${session.id}/message`, json({ parts: [{ type: "text", text: "hi" }] })),
+  )
   expect(reply.info).toMatchObject({ role: "assistant", sessionID: session.id })
   expect(reply.parts.find((p: { type: string }) => p.type === "text").text).toBe("echo: hi")
   const messages = await read(app.request(`/session/${session.id}/message`))
@@ -79,7 +93,10 @@ test("prompt waits and returns {info, parts}; messages read back", async () => {
 
 test("prompt_async answers 204 at once; status shows busy; abort stops the turn", async () => {
   const session = await read(app.request("/session", json({})))
-  const res = await app.request(`/session/${session.id}/prompt_async`, json({ parts: [{ type: "text", text: "slow" }] }))
+  const res = await app.request(
+    `/session/${session.id}/prompt_async`,
+    json({ parts: [{ type: "text", text: "slow" }] }),
+  )
   expect(res.status).toBe(204)
   expect((await read(app.request("/session/status")))[session.id]).toEqual({ type: "busy" })
   const idle = engine.bus.once(SessionIdle, (e) => e.sessionID === session.id)
@@ -98,7 +115,9 @@ test("permission requests are listed and answered through both reply routes", as
   expect(await read(app.request("/permission"))).toEqual([expect.objectContaining({ id: request.id })])
   expect((await app.request("/permission/per_missing/reply", json({ reply: "once" }))).status).toBe(404)
   expect((await app.request(`/permission/${request.id}/reply`, json({ reply: "maybe" }))).status).toBe(400)
-  expect((await app.request(`/session/${session.id}/permissions/${request.id}`, json({ response: "once" }))).status).toBe(200)
+  expect(
+    (await app.request(`/session/${session.id}/permissions/${request.id}`, json({ response: "once" }))).status,
+  ).toBe(200)
   expect((await read(reply)).info.role).toBe("assistant")
 })
 
@@ -111,7 +130,14 @@ test("/doc is OpenAPI generated from the schemas, with every event in the union"
   for (const name of ["Session", "UserMessage", "AssistantMessage", "ToolPart", "Task", "PermissionRequest", "Event"])
     expect(doc.components.schemas[name]).toBeDefined()
   const union = doc.components.schemas.Event.anyOf.map((r: { $ref: string }) => r.$ref)
-  for (const name of ["EventSessionCreated", "EventMessagePartDelta", "EventPermissionAsked", "EventTaskCreated", "EventTaskProgress", "EventTaskDelivered"])
+  for (const name of [
+    "EventSessionCreated",
+    "EventMessagePartDelta",
+    "EventPermissionAsked",
+    "EventTaskCreated",
+    "EventTaskProgress",
+    "EventTaskDelivered",
+  ])
     expect(union).toContain(`#/components/schemas/${name}`)
 })
 
@@ -121,7 +147,9 @@ test("with a password every route, SSE included, needs HTTP Basic auth", async (
   expect((await locked.request("/event")).status).toBe(401)
   const auth = { headers: { authorization: `Basic ${btoa("opencode:pw")}` } }
   expect((await locked.request("/session", auth)).status).toBe(200)
-  expect((await locked.request("/session", { headers: { authorization: `Basic ${btoa("opencode:wrong")}` } })).status).toBe(401)
+  expect(
+    (await locked.request("/session", { headers: { authorization: `Basic ${btoa("opencode:wrong")}` } })).status,
+  ).toBe(401)
 })
 
 test("agents, providers, path and capabilities", async () => {

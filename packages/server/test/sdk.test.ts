@@ -23,11 +23,19 @@ beforeAll(() => {
       if (lastUser(request) === "bg") {
         const results = lastToolResults(request)
         if (!results.length)
-          return { toolCalls: [{ name: "task", input: { description: "bg job", prompt: "BGCHILD", subagent_type: "general", background: true } }] }
+          return {
+            toolCalls: [
+              {
+                name: "task",
+                input: { description: "bg job", prompt: "BGCHILD", subagent_type: "general", background: true },
+              },
+            ],
+          }
         return { text: results[0]!.output.includes("Background task started") ? "dispatched" : "result in" }
       }
       if (lastUser(request) === "count") {
-        if (lastToolResults(request).length) return { text: `listing: ${lastToolResults(request)[0]!.output.includes("hello.txt")}` }
+        if (lastToolResults(request).length)
+          return { text: `listing: ${lastToolResults(request)[0]!.output.includes("hello.txt")}` }
         return { toolCalls: [{ name: "glob", input: { pattern: "*.txt" } }] }
       }
       return { text: `echo: ${lastUser(request)}`, reasoning: "thinking" }
@@ -50,7 +58,11 @@ beforeAll(() => {
       },
     }),
   )
-  engine = createEngine({ directory, dbFile: path.join(directory, ".data", "tandem.db"), env: { ...process.env, LOCAL_TEST_KEY: "sk-secret-value" } })
+  engine = createEngine({
+    directory,
+    dbFile: path.join(directory, ".data", "tandem.db"),
+    env: { ...process.env, LOCAL_TEST_KEY: "sk-secret-value" },
+  })
   server = serve(engine, { port: 0 })
 })
 
@@ -89,7 +101,14 @@ test("the opencode SDK client: create, prompt, messages and the event stream", a
 
   await collecting
   expect(seen[0]).toBe("server.connected")
-  for (const type of ["session.created", "message.updated", "message.part.updated", "message.part.delta", "session.status", "session.idle"])
+  for (const type of [
+    "session.created",
+    "message.updated",
+    "message.part.updated",
+    "message.part.delta",
+    "session.status",
+    "session.idle",
+  ])
     expect(seen).toContain(type)
   expect(model.calls[0]!.messages.at(-1)).toMatchObject({ role: "user", text: "hello" })
   expect(raw.join("\n")).not.toContain("sk-secret-value")
@@ -131,5 +150,7 @@ test("the SDK client sees the background task events on /event", async () => {
   for (const type of ["task.created", "task.updated", "task.progress", "task.delivered"]) expect(types).toContain(type)
   expect(seen.find((e) => e.type === "task.delivered")!.properties).toMatchObject({ parentSessionID: sessionID })
   const tasks = await (await fetch(`${server.url}/session/${sessionID}/task`)).json()
-  expect(tasks).toEqual([expect.objectContaining({ state: "completed", delivery: "delivered", result: "background child result" })])
+  expect(tasks).toEqual([
+    expect.objectContaining({ state: "completed", delivery: "delivered", result: "background child result" }),
+  ])
 })

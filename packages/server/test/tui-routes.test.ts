@@ -15,7 +15,9 @@ afterAll(() => engine.close())
 test("every route the attached TUI reads outside /api answers 200 with JSON", async () => {
   const routes = ((await Bun.file(captured).json()) as [string, number][]).map(([route]) => route)
   const session = engine.store.createSession({ directory })
-  const wanted = routes.filter((route) => !route.includes(" /api/") && !route.endsWith("/project/global/directories") && !route.startsWith("POST"))
+  const wanted = routes.filter(
+    (route) => !route.includes(" /api/") && !route.endsWith("/project/global/directories") && !route.startsWith("POST"),
+  )
   expect(wanted.length).toBeGreaterThan(15)
   for (const route of wanted) {
     const url = route.split(" ")[1]!.replace(":sid", session.id)

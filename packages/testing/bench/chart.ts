@@ -14,7 +14,8 @@ const maxN = Math.max(...rows.map((r) => r.n))
 const maxY = Math.max(...rows.flatMap((r) => [r.tandem, r.opencode])) * 1.1
 const x = (n: number) => pad.left + (n / maxN) * (width - pad.left - pad.right)
 const y = (ms: number) => height - pad.bottom - (ms / maxY) * (height - pad.top - pad.bottom)
-const line = (key: "tandem" | "opencode") => rows.map((r, i) => `${i ? "L" : "M"}${x(r.n).toFixed(1)},${y(r[key]).toFixed(1)}`).join(" ")
+const line = (key: "tandem" | "opencode") =>
+  rows.map((r, i) => `${i ? "L" : "M"}${x(r.n).toFixed(1)},${y(r[key]).toFixed(1)}`).join(" ")
 const ticks = Array.from({ length: 6 }, (_, i) => (maxY / 5) * i)
 const series: ["tandem" | "opencode", string][] = [
   ["tandem", "#1f77b4"],

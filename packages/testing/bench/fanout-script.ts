@@ -12,14 +12,24 @@ export const fanoutResponder: Responder = (request) => {
   const child = /^CHILD (\d+) (\d+)$/.exec(said)
   if (child) {
     const ms = Number(child[2])
-    return { text: Array.from({ length: 10 }, (_, i) => `r${child[1]}.${i} `).join(""), chunks: 10, chunkDelayMs: ms / 10, usage: { input: 50, output: 20 } }
+    return {
+      text: Array.from({ length: 10 }, (_, i) => `r${child[1]}.${i} `).join(""),
+      chunks: 10,
+      chunkDelayMs: ms / 10,
+      usage: { input: 50, output: 20 },
+    }
   }
   const fan = /^FANOUT (\d+) (\d+)$/.exec(said)
   if (fan && !lastToolResults(request).length)
     return {
       toolCalls: Array.from({ length: Number(fan[1]) }, (_, i) => ({
         name: "task",
-        input: { description: `child ${i}`, prompt: `CHILD ${i} ${fan[2]}`, subagent_type: "general", background: true },
+        input: {
+          description: `child ${i}`,
+          prompt: `CHILD ${i} ${fan[2]}`,
+          subagent_type: "general",
+          background: true,
+        },
       })),
       usage: { input: 100, output: 20 },
     }

@@ -23,7 +23,10 @@ const RUNS = Math.max(1, Number(process.env.RUNS ?? 3))
 const ms = (value: number) => (Number.isNaN(value) ? "-" : `${value.toFixed(1)}`)
 
 async function startModelServer() {
-  const child = Bun.spawn([process.execPath, path.join(import.meta.dir, "model-server.ts")], { stdout: "pipe", stderr: "inherit" })
+  const child = Bun.spawn([process.execPath, path.join(import.meta.dir, "model-server.ts")], {
+    stdout: "pipe",
+    stderr: "inherit",
+  })
   const reader = child.stdout.getReader()
   let line = ""
   while (!line.includes("\n")) line += new TextDecoder().decode((await reader.read()).value)
@@ -63,9 +66,11 @@ async function fanout(url: string, n: number) {
   const dispatch: number[] = []
   const running = new Map<string, number>()
   engine.bus.on(PartUpdated, ({ part }) => {
-    if (part.sessionID !== session.id || part.type !== "tool" || part.tool !== "task" || part.metadata?.synthetic) return
+    if (part.sessionID !== session.id || part.type !== "tool" || part.tool !== "task" || part.metadata?.synthetic)
+      return
     if (part.state.status === "running") running.set(part.id, performance.now())
-    if (part.state.status === "completed" && running.has(part.id)) dispatch.push(performance.now() - running.get(part.id)!)
+    if (part.state.status === "completed" && running.has(part.id))
+      dispatch.push(performance.now() - running.get(part.id)!)
   })
   const ended = new Map<string, number>()
   let dispatchedAt = 0
@@ -137,13 +142,17 @@ async function responsiveness(url: string) {
 
 const model = await startModelServer()
 await fanout(model.url, 20)
-console.log(`fan-out benchmark · children stream ${CHILD_MS} ms each · caps lifted · coalesce ${process.env.COALESCE_MS ?? 25} ms · ${os.cpus().length} cores · bun ${Bun.version}`)
+console.log(
+  `fan-out benchmark · children stream ${CHILD_MS} ms each · caps lifted · coalesce ${process.env.COALESCE_MS ?? 25} ms · ${os.cpus().length} cores · bun ${Bun.version}`,
+)
 console.log("")
 console.log(
   `(after one warm-up fan-out of 20; ${RUNS} fan-outs per n, the row is the one with the median total; parent turns count every parent model call after the first task started)`,
 )
 console.log("")
-console.log("| n | dispatch p50 / p99 (ms) | all started (ms) | delivery p50 / p99 (ms) | total (ms) | overhead vs ideal | totals of all runs (ms) | parent turns | peak RSS (MB) |")
+console.log(
+  "| n | dispatch p50 / p99 (ms) | all started (ms) | delivery p50 / p99 (ms) | total (ms) | overhead vs ideal | totals of all runs (ms) | parent turns | peak RSS (MB) |",
+)
 console.log("|---|---|---|---|---|---|---|---|---|")
 for (const n of SIZES) {
   const runs = []

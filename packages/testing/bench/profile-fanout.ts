@@ -32,7 +32,9 @@ engine.bus.on(TaskUpdated, ({ task }) => {
 await engine.runner.prompt(session.id, { parts: [{ type: "text", text: `FANOUT ${n} 2000` }] })
 await engine.background.settled(session.id)
 const total = performance.now() - start
-console.log(`started ${running[0]?.toFixed(0)}…${running.at(-1)?.toFixed(0)} ms, completed ${completed[0]?.toFixed(0)}…${completed.at(-1)?.toFixed(0)} ms, total ${total.toFixed(0)} ms`)
+console.log(
+  `started ${running[0]?.toFixed(0)}…${running.at(-1)?.toFixed(0)} ms, completed ${completed[0]?.toFixed(0)}…${completed.at(-1)?.toFixed(0)} ms, total ${total.toFixed(0)} ms`,
+)
 await engine.close()
 rmSync(dir, { recursive: true, force: true })
 process.exit(0)

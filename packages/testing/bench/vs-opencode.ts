@@ -16,7 +16,7 @@ const SAMPLES = Number(process.env.SAMPLES ?? 5)
 const root = path.join(import.meta.dir, "..", "..", "..")
 
 type Engine = "tandem" | "opencode"
-type Event = { type: string; properties: Record<string, any> } // eslint-disable-line @typescript-eslint/no-explicit-any
+type Event = { type: string; properties: Record<string, any> }
 
 const model = startScriptedServer({ responder: fanoutResponder })
 
@@ -29,10 +29,22 @@ async function launch(engine: Engine) {
     $schema: "https://opencode.ai/config.json",
     model: "bench/scripted",
     small_model: "bench/scripted",
-    provider: { bench: { npm: "@ai-sdk/openai-compatible", name: "bench", options: { baseURL: model.url, apiKey: "x" }, models: { scripted: { name: "scripted" } } } },
+    provider: {
+      bench: {
+        npm: "@ai-sdk/openai-compatible",
+        name: "bench",
+        options: { baseURL: model.url, apiKey: "x" },
+        models: { scripted: { name: "scripted" } },
+      },
+    },
     tandem: {
       title: false,
-      background: { max_running: 0, max_running_per_session: 0, max_running_per_model: 0, coalesce_ms: Number(process.env.COALESCE_MS ?? 25) },
+      background: {
+        max_running: 0,
+        max_running_per_session: 0,
+        max_running_per_model: 0,
+        coalesce_ms: Number(process.env.COALESCE_MS ?? 25),
+      },
     },
   }
   writeFileSync(path.join(project, "opencode.json"), JSON.stringify(config, null, 2))
@@ -80,7 +92,11 @@ type Server = Awaited<ReturnType<typeof launch>>
 function tree(pid: number): number[] {
   const all: number[] = [pid]
   try {
-    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number)
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number)
     for (const child of children) all.push(...tree(child))
   } catch {}
   return all
@@ -113,11 +129,19 @@ async function subscribe(server: Server, on: (event: Event, at: number) => void)
 }
 
 const post = (server: Server, route: string, body: unknown) =>
-  fetch(server.url + route, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } })
+  fetch(server.url + route, {
+    method: "POST",
+    body: JSON.stringify(body),
+    headers: { "content-type": "application/json" },
+  })
 
 const isParent = (request: ScriptRequest) => request.messages.find((m) => m.role === "user")?.text.startsWith("FANOUT")
-const chars = (request: ScriptRequest) => request.system.length + request.messages.reduce((n, m) => n + m.text.length + JSON.stringify(m.toolResults ?? []).length + JSON.stringify(m.toolCalls ?? []).length, 0)
-
+const chars = (request: ScriptRequest) =>
+  request.system.length +
+  request.messages.reduce(
+    (n, m) => n + m.text.length + JSON.stringify(m.toolResults ?? []).length + JSON.stringify(m.toolCalls ?? []).length,
+    0,
+  )
 
 async function fanout(server: Server, n: number) {
   const session = (await (await post(server, "/session", {})).json()) as { id: string }
@@ -139,19 +163,36 @@ async function fanout(server: Server, n: number) {
   const stop = await subscribe(server, (event, at) => {
     const p = event.properties
     if (event.type === "session.created" && p.info?.parentID === parent) children.add(p.info.id)
-    if (event.type === "session.status" && children.has(p.sessionID) && p.status?.type === "busy" && !started.has(p.sessionID)) {
+    if (
+      event.type === "session.status" &&
+      children.has(p.sessionID) &&
+      p.status?.type === "busy" &&
+      !started.has(p.sessionID)
+    ) {
       started.add(p.sessionID)
       if (started.size === n) allStarted = at
     }
     if (event.type === "session.idle" && children.has(p.sessionID)) childIdle.set(p.sessionID, at)
-    if (event.type === "message.updated" && p.info?.sessionID === parent && p.info.role === "assistant" && !p.info.time?.completed && !parentCalls.includes(at)) {
+    if (
+      event.type === "message.updated" &&
+      p.info?.sessionID === parent &&
+      p.info.role === "assistant" &&
+      !p.info.time?.completed &&
+      !parentCalls.includes(at)
+    ) {
       if (!firstIdle || true) parentCalls.push(at)
     }
     if (event.type === "session.idle" && p.sessionID === parent && !firstIdle) firstIdle = at
     if (event.type === "message.part.updated" && p.part?.sessionID === parent) {
       const part = p.part
-      const text = part.type === "text" ? part.text : part.type === "tool" && part.state?.status === "completed" ? part.state.output : ""
-      const result = typeof text === "string" && text.includes("<task_result>") && !/state="(running|queued)"/.test(text)
+      const text =
+        part.type === "text"
+          ? part.text
+          : part.type === "tool" && part.state?.status === "completed"
+            ? part.state.output
+            : ""
+      const result =
+        typeof text === "string" && text.includes("<task_result>") && !/state="(running|queued)"/.test(text)
       if (result && !resultParts.has(part.id)) {
         resultParts.add(part.id)
         if (resultParts.size === n) resultsIn = at
@@ -196,9 +237,17 @@ async function responsiveness(server: Server) {
   const calls: number[] = []
   const stop = await subscribe(server, (event, at) => {
     const p = event.properties
-    if (event.type === "message.updated" && p.info?.sessionID === session.id && p.info.role === "assistant" && !p.info.time?.completed) calls.push(at)
+    if (
+      event.type === "message.updated" &&
+      p.info?.sessionID === session.id &&
+      p.info.role === "assistant" &&
+      !p.info.time?.completed
+    )
+      calls.push(at)
   })
-  await post(server, `/session/${session.id}/prompt_async`, { parts: [{ type: "text", text: `FANOUT 20 ${Math.max(CHILD_MS * 4, 8000)}` }] })
+  await post(server, `/session/${session.id}/prompt_async`, {
+    parts: [{ type: "text", text: `FANOUT 20 ${Math.max(CHILD_MS * 4, 8000)}` }],
+  })
   await Bun.sleep(1500)
   for (let i = 0; i < SAMPLES; i++) {
     const before = calls.length
@@ -212,14 +261,17 @@ async function responsiveness(server: Server) {
   return samples
 }
 
-const fmt = (value: number, digits = 0) => (Number.isNaN(value) ? "-" : value === Infinity ? "> 3000 (no call)" : value.toFixed(digits))
+const fmt = (value: number, digits = 0) =>
+  Number.isNaN(value) ? "-" : value === Infinity ? "> 3000 (no call)" : value.toFixed(digits)
 const ratio = (a: number, b: number) => (Number.isNaN(a) || Number.isNaN(b) || b === 0 ? "-" : (a / b).toFixed(3))
 
 const servers = { tandem: await launch("tandem"), opencode: await launch("opencode") }
 // One discarded fan-out each, so neither engine's cold start lands in the figures.
 await fanout(servers.tandem, 2)
 await fanout(servers.opencode, 2)
-console.log(`Tandem vs opencode 1.18.33 · children stream ${CHILD_MS} ms · ${os.cpus().length} cores · ${new Date().toISOString().slice(0, 10)}`)
+console.log(
+  `Tandem vs opencode 1.18.33 · children stream ${CHILD_MS} ms · ${os.cpus().length} cores · ${new Date().toISOString().slice(0, 10)}`,
+)
 console.log("")
 console.log("(after one discarded fan-out of 2 per engine; same scripted server, same opencode.json, same HTTP API)")
 console.log("")
@@ -241,15 +293,22 @@ for (const n of SIZES) {
     ["CPU time (s)", t.cpu, o.cpu, 2],
     ["characters sent to the parent's model after dispatch", t.chars, o.chars],
   ]
-  for (const [name, a, b, digits] of rows) console.log(`| ${n} | ${name} | ${fmt(a, digits ?? 0)} | ${fmt(b, digits ?? 0)} | ${ratio(a, b)} |`)
+  for (const [name, a, b, digits] of rows)
+    console.log(`| ${n} | ${name} | ${fmt(a, digits ?? 0)} | ${fmt(b, digits ?? 0)} | ${ratio(a, b)} |`)
   if (!t.complete || !o.complete) console.log(`| ${n} | complete | ${t.complete} | ${o.complete} | |`)
 }
 const rt = await responsiveness(servers.tandem)
 const ro = await responsiveness(servers.opencode)
 const label = "20 streaming"
-console.log(`| ${label} | user message → parent model call p50 (ms) | ${fmt(quantile(rt, 0.5), 1)} | ${fmt(quantile(ro, 0.5), 1)} | ${ratio(quantile(rt, 0.5), quantile(ro, 0.5))} |`)
-console.log(`| ${label} | user message → parent model call max (ms) | ${fmt(Math.max(...rt), 1)} | ${fmt(Math.max(...ro), 1)} | ${ratio(Math.max(...rt), Math.max(...ro))} |`)
-console.log(`| ${label} | samples (ms) | ${rt.map((v) => fmt(v, 1)).join(", ")} | ${ro.map((v) => fmt(v, 1)).join(", ")} | |`)
+console.log(
+  `| ${label} | user message → parent model call p50 (ms) | ${fmt(quantile(rt, 0.5), 1)} | ${fmt(quantile(ro, 0.5), 1)} | ${ratio(quantile(rt, 0.5), quantile(ro, 0.5))} |`,
+)
+console.log(
+  `| ${label} | user message → parent model call max (ms) | ${fmt(Math.max(...rt), 1)} | ${fmt(Math.max(...ro), 1)} | ${ratio(Math.max(...rt), Math.max(...ro))} |`,
+)
+console.log(
+  `| ${label} | samples (ms) | ${rt.map((v) => fmt(v, 1)).join(", ")} | ${ro.map((v) => fmt(v, 1)).join(", ")} | |`,
+)
 await servers.tandem.stop()
 await servers.opencode.stop()
 await model.stop()

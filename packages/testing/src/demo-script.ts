@@ -8,9 +8,24 @@ export const DEMO_FOLLOWUP = "While they work: which files does the project have
 
 /** The jobs the demo sends to the background, with what each sub-agent answers. */
 const BACKGROUND_JOBS = [
-  { description: "Check spelling", prompt: `Check the spelling in ${DEMO_FILE}.`, answer: "No spelling mistakes found.", ms: 900 },
-  { description: "Suggest a title", prompt: `Suggest a title for ${DEMO_FILE}.`, answer: 'Suggested title: "A greeting for Tandem".', ms: 1300 },
-  { description: "Summarise the file", prompt: `Summarise ${DEMO_FILE} in one sentence.`, answer: "A two-line greeting that introduces the demo.", ms: 1700 },
+  {
+    description: "Check spelling",
+    prompt: `Check the spelling in ${DEMO_FILE}.`,
+    answer: "No spelling mistakes found.",
+    ms: 900,
+  },
+  {
+    description: "Suggest a title",
+    prompt: `Suggest a title for ${DEMO_FILE}.`,
+    answer: 'Suggested title: "A greeting for Tandem".',
+    ms: 1300,
+  },
+  {
+    description: "Summarise the file",
+    prompt: `Summarise ${DEMO_FILE} in one sentence.`,
+    answer: "A two-line greeting that introduces the demo.",
+    ms: 1700,
+  },
 ]
 
 /** Model calls since the last user message: how far the current turn has come. */
@@ -33,13 +48,19 @@ const mainTurns: ((request: ScriptRequest) => Turn)[] = [
     text: "It greets the world; I'll change that.",
     toolCalls: [{ name: "edit", input: { filePath: DEMO_FILE, oldString: "Hello world", newString: "Hello Tandem" } }],
   }),
-  () => ({ toolCalls: [{ name: "bash", input: { command: `cat ${DEMO_FILE}`, description: "Show the edited file" } }] }),
+  () => ({
+    toolCalls: [{ name: "bash", input: { command: `cat ${DEMO_FILE}`, description: "Show the edited file" } }],
+  }),
   () => ({
     text: "The edit is in place. Counting words is a quick job; a sub-agent does it while I wait.",
     toolCalls: [
       {
         name: "task",
-        input: { description: "Count words", prompt: `Count the words in ${DEMO_FILE} and answer with the number.`, subagent_type: "general" },
+        input: {
+          description: "Count words",
+          prompt: `Count the words in ${DEMO_FILE} and answer with the number.`,
+          subagent_type: "general",
+        },
       },
     ],
   }),
@@ -53,7 +74,9 @@ const mainTurns: ((request: ScriptRequest) => Turn)[] = [
       })),
     }
   },
-  () => ({ text: "Three sub-agents are reviewing the file in the background; their results will come in by themselves." }),
+  () => ({
+    text: "Three sub-agents are reviewing the file in the background; their results will come in by themselves.",
+  }),
 ]
 
 const followupTurns: ((request: ScriptRequest) => Turn)[] = [
@@ -75,7 +98,8 @@ function childTurn(request: ScriptRequest): Turn {
   const prompt = lastUserText(request)
   const job = BACKGROUND_JOBS.find((candidate) => candidate.prompt === prompt)
   if (job) return { text: job.answer, chunkDelayMs: job.ms / job.answer.split(" ").length }
-  if (stepOf(request) === 0) return { toolCalls: [{ name: "bash", input: { command: `wc -w < ${DEMO_FILE}`, description: "Count words" } }] }
+  if (stepOf(request) === 0)
+    return { toolCalls: [{ name: "bash", input: { command: `wc -w < ${DEMO_FILE}`, description: "Count words" } }] }
   const count = /\d+/.exec(lastToolResults(request)[0]?.output ?? "")?.[0] ?? "0"
   return { text: `${DEMO_FILE} has ${count} words.` }
 }
@@ -86,7 +110,8 @@ export const demoResponder: Responder = (request) => {
   if (request.system.includes("You are a sub-agent")) return childTurn(request)
   const results = lastToolResults(request)
   const delivered = (output: string) => output.startsWith("<task id=") && !output.includes("Background task started")
-  if (results.length && results.every((result) => delivered(result.output))) return { chunkDelayMs: 10, ...summarise(request) }
+  if (results.length && results.every((result) => delivered(result.output)))
+    return { chunkDelayMs: 10, ...summarise(request) }
   const turns = lastUserText(request) === DEMO_FOLLOWUP ? followupTurns : mainTurns
   const turn = turns[Math.min(stepOf(request), turns.length - 1)]!
   return { chunkDelayMs: 10, ...turn(request) }

@@ -33,8 +33,14 @@ export function tempProject(prefix = "tandem-project-") {
  * An engine on the scripted model in a temporary project with an in-memory store. The model is
  * `scripted/test`; titles are off unless the config turns them on.
  */
-export function testEngine(input: { responder: Responder; config?: Config; directory?: string; record?: boolean } & Partial<EngineOptions>) {
-  const model: ScriptedModel = scriptedModel(input.responder, { provider: "scripted", modelId: "test", record: input.record })
+export function testEngine(
+  input: { responder: Responder; config?: Config; directory?: string; record?: boolean } & Partial<EngineOptions>,
+) {
+  const model: ScriptedModel = scriptedModel(input.responder, {
+    provider: "scripted",
+    modelId: "test",
+    record: input.record,
+  })
   const directory = input.directory ?? tempProject()
   const engine = createEngine({
     directory,
@@ -54,7 +60,10 @@ export function testEngine(input: { responder: Responder; config?: Config; direc
 }
 
 /** Collects every event of one kind published on a bus from now on. */
-export function record<S extends z.ZodType>(bus: { on: (def: EventDef<string, S>, fn: (p: z.infer<S>) => void) => () => void }, def: EventDef<string, S>) {
+export function record<S extends z.ZodType>(
+  bus: { on: (def: EventDef<string, S>, fn: (p: z.infer<S>) => void) => () => void },
+  def: EventDef<string, S>,
+) {
   const seen: z.infer<S>[] = []
   bus.on(def, (properties) => seen.push(properties))
   return seen

@@ -11,7 +11,8 @@ process.env.XDG_CONFIG_HOME = path.join(root, "config")
 process.env.XDG_STATE_HOME = path.join(root, "state")
 process.env.XDG_CACHE_HOME = path.join(root, "cache")
 for (const key of Object.keys(process.env)) {
-  if (/(_API_KEY|_AUTH_TOKEN)$/.test(key) || key === "TANDEM_SERVER_PASSWORD" || key.startsWith("OPENCODE_")) delete process.env[key]
+  if (/(_API_KEY|_AUTH_TOKEN)$/.test(key) || key === "TANDEM_SERVER_PASSWORD" || key.startsWith("OPENCODE_"))
+    delete process.env[key]
 }
 
 afterAll(() => {

@@ -67,7 +67,8 @@ export function queue(turns: (Turn | Responder)[]): Responder {
   let index = 0
   return (request) => {
     const next = turns[index++]
-    if (next === undefined) return { error: `script exhausted: ${turns.length} turns were scripted, call ${index} came` }
+    if (next === undefined)
+      return { error: `script exhausted: ${turns.length} turns were scripted, call ${index} came` }
     return typeof next === "function" ? next(request) : next
   }
 }
@@ -100,8 +101,11 @@ export function splitText(text: string, chunks?: number) {
 /** Usage of a turn: scripted, or about four characters per token. */
 export function usageOf(turn: Turn, request: ScriptRequest) {
   if (turn.usage) return turn.usage
-  const sent = request.system.length + request.messages.reduce((n, m) => n + m.text.length + JSON.stringify(m.toolResults ?? []).length, 0)
-  const answered = (turn.text ?? "").length + (turn.reasoning ?? "").length + JSON.stringify(turn.toolCalls ?? []).length
+  const sent =
+    request.system.length +
+    request.messages.reduce((n, m) => n + m.text.length + JSON.stringify(m.toolResults ?? []).length, 0)
+  const answered =
+    (turn.text ?? "").length + (turn.reasoning ?? "").length + JSON.stringify(turn.toolCalls ?? []).length
   return { input: Math.ceil(sent / 4), output: Math.ceil(answered / 4) }
 }
 
@@ -109,9 +113,13 @@ export function sleep(ms: number, signal?: AbortSignal) {
   return new Promise<void>((resolve) => {
     if (!ms) return resolve()
     const timer = setTimeout(resolve, ms)
-    signal?.addEventListener("abort", () => {
-      clearTimeout(timer)
-      resolve()
-    }, { once: true })
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer)
+        resolve()
+      },
+      { once: true },
+    )
   })
 }

@@ -32,7 +32,10 @@ export function toScriptRequest(prompt: LanguageModelV4Prompt, tools: string[], 
       continue
     }
     if (message.role === "user") {
-      messages.push({ role: "user", text: message.content.flatMap((p) => (p.type === "text" ? [p.text] : [])).join("\n") })
+      messages.push({
+        role: "user",
+        text: message.content.flatMap((p) => (p.type === "text" ? [p.text] : [])).join("\n"),
+      })
       continue
     }
     if (message.role === "assistant") {
@@ -57,7 +60,11 @@ export function toScriptRequest(prompt: LanguageModelV4Prompt, tools: string[], 
 let callCounter = 0
 
 /** The stream parts of a turn, in the order a real provider sends them. */
-async function* turnParts(turn: Turn, request: ScriptRequest, signal?: AbortSignal): AsyncGenerator<LanguageModelV4StreamPart> {
+async function* turnParts(
+  turn: Turn,
+  request: ScriptRequest,
+  signal?: AbortSignal,
+): AsyncGenerator<LanguageModelV4StreamPart> {
   yield { type: "stream-start", warnings: [] }
   yield { type: "response-metadata", id: `resp_${++callCounter}`, modelId: "scripted", timestamp: new Date(0) }
   if (turn.error) {
@@ -111,7 +118,11 @@ export type ScriptedModel = LanguageModelV4 & { calls: ScriptRequest[] }
  */
 export function scriptedModel(
   responder: Responder,
-  options: { provider?: string; modelId?: string; /** Keep every call in `calls` (default true; off for soaks). */ record?: boolean } = {},
+  options: {
+    provider?: string
+    modelId?: string
+    /** Keep every call in `calls` (default true; off for soaks). */ record?: boolean
+  } = {},
 ): ScriptedModel {
   const calls: ScriptRequest[] = []
   const stream = async (call: LanguageModelV4CallOptions) => {

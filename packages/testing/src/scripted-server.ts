@@ -32,7 +32,11 @@ export function fromChatRequest(body: ChatRequest, signal?: AbortSignal): Script
       continue
     }
     if (message.role === "tool") {
-      const result = { id: message.tool_call_id ?? "", name: names.get(message.tool_call_id ?? "") ?? "", output: text(message.content) }
+      const result = {
+        id: message.tool_call_id ?? "",
+        name: names.get(message.tool_call_id ?? "") ?? "",
+        output: text(message.content),
+      }
       const last = messages.at(-1)
       if (last?.role === "tool") last.toolResults!.push(result)
       else messages.push({ role: "tool", text: "", toolResults: [result] })
@@ -55,7 +59,13 @@ export function fromChatRequest(body: ChatRequest, signal?: AbortSignal): Script
 let counter = 0
 
 function chunk(id: string, model: string, delta: Record<string, unknown>, finish: string | null = null) {
-  return { id, object: "chat.completion.chunk", created: 0, model, choices: [{ index: 0, delta, finish_reason: finish }] }
+  return {
+    id,
+    object: "chat.completion.chunk",
+    created: 0,
+    model,
+    choices: [{ index: 0, delta, finish_reason: finish }],
+  }
 }
 
 /** The SSE body of a streamed turn in OpenAI's chat.completion.chunk format. */
@@ -68,7 +78,8 @@ function streamTurn(turn: Turn, request: ScriptRequest, model: string, includeUs
       const send = (data: unknown) => controller.enqueue(encoder.encode(`data: ${JSON.stringify(data)}\n\n`))
       try {
         send(chunk(id, model, { role: "assistant", content: "" }))
-        if (turn.fault && "reset" in turn.fault) return controller.error(new Error("connection reset by the scripted server"))
+        if (turn.fault && "reset" in turn.fault)
+          return controller.error(new Error("connection reset by the scripted server"))
         if (turn.fault && "malformed" in turn.fault) {
           controller.enqueue(encoder.encode("data: {this is not json\n\n"))
           return controller.close()
@@ -90,7 +101,12 @@ function streamTurn(turn: Turn, request: ScriptRequest, model: string, includeUs
           send(
             chunk(id, model, {
               tool_calls: [
-                { index, id: call.id ?? `call_${++counter}`, type: "function", function: { name: call.name, arguments: JSON.stringify(call.input) } },
+                {
+                  index,
+                  id: call.id ?? `call_${++counter}`,
+                  type: "function",
+                  function: { name: call.name, arguments: JSON.stringify(call.input) },
+                },
               ],
             }),
           )
@@ -98,7 +114,18 @@ function streamTurn(turn: Turn, request: ScriptRequest, model: string, includeUs
         send(chunk(id, model, {}, calls.length ? "tool_calls" : "stop"))
         if (includeUsage) {
           const usage = usageOf(turn, request)
-          send({ id, object: "chat.completion.chunk", created: 0, model, choices: [], usage: { prompt_tokens: usage.input, completion_tokens: usage.output, total_tokens: usage.input + usage.output } })
+          send({
+            id,
+            object: "chat.completion.chunk",
+            created: 0,
+            model,
+            choices: [],
+            usage: {
+              prompt_tokens: usage.input,
+              completion_tokens: usage.output,
+              total_tokens: usage.input + usage.output,
+            },
+          })
         }
         controller.enqueue(encoder.encode("data: [DONE]\n\n"))
         controller.close()
@@ -124,7 +151,12 @@ function completion(turn: Turn, request: ScriptRequest, model: string) {
     choices: [
       {
         index: 0,
-        message: { role: "assistant", content: turn.text ?? null, reasoning_content: turn.reasoning, ...(calls.length ? { tool_calls: calls } : {}) },
+        message: {
+          role: "assistant",
+          content: turn.text ?? null,
+          reasoning_content: turn.reasoning,
+          ...(calls.length ? { tool_calls: calls } : {}),
+        },
         finish_reason: calls.length ? "tool_calls" : "stop",
       },
     ],
@@ -170,10 +202,13 @@ export function startScriptedServer(input: { responder: Responder; port?: number
       if (turn.fault && "status" in turn.fault) {
         const headers: Record<string, string> = {}
         if (turn.fault.retryAfter !== undefined) headers["retry-after"] = String(turn.fault.retryAfter)
-        return new Response(turn.fault.body ?? JSON.stringify({ error: { message: `scripted fault ${turn.fault.status}` } }), {
-          status: turn.fault.status,
-          headers: { "content-type": "application/json", ...headers },
-        })
+        return new Response(
+          turn.fault.body ?? JSON.stringify({ error: { message: `scripted fault ${turn.fault.status}` } }),
+          {
+            status: turn.fault.status,
+            headers: { "content-type": "application/json", ...headers },
+          },
+        )
       }
       if (turn.error) return Response.json({ error: { message: turn.error, type: "server_error" } }, { status: 500 })
       if (!body.stream) return Response.json(completion(turn, request, model))

@@ -44,7 +44,8 @@ export async function runConversation(engine: Engine, input: Conversation) {
       return 1
     }
     const usage = engine.store.getSession(session.id)
-    if (usage) console.error(dim(`session ${session.id} · ${usage.tokens.input} in / ${usage.tokens.output} out tokens`))
+    if (usage)
+      console.error(dim(`session ${session.id} · ${usage.tokens.input} in / ${usage.tokens.output} out tokens`))
     return 0
   } catch (error) {
     stop()

@@ -42,14 +42,17 @@ export async function serveCommand(args: string[]) {
   } catch (error) {
     await engine.close()
     const code = (error as { code?: string }).code
-    const reason = code === "EADDRINUSE" ? `port ${port} is already in use (pass --port 0 for any free port)` : String(error)
+    const reason =
+      code === "EADDRINUSE" ? `port ${port} is already in use (pass --port 0 for any free port)` : String(error)
     console.error(`tandem serve: cannot listen on ${parsed.values.hostname ?? "127.0.0.1"}:${port}: ${reason}`)
     return 1
   }
   console.log(`tandem server listening on ${server.url}`)
   const { closed, resumed, interrupted, delivered, deferredFor } = engine.recovery
   if (deferredFor.length)
-    console.log(`recovery deferred: another tandem process (pid ${deferredFor.join(", ")}) is using the same data; its open work is left to it`)
+    console.log(
+      `recovery deferred: another tandem process (pid ${deferredFor.join(", ")}) is using the same data; its open work is left to it`,
+    )
   if (closed.length || resumed.length || interrupted.length || delivered.length)
     console.log(
       `recovered from the previous run: ${closed.length} session(s) closed, ${resumed.length} task(s) resumed, ${interrupted.length} interrupted, ${delivered.length} result(s) delivered`,

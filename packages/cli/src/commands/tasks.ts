@@ -16,7 +16,10 @@ function client(base: string): Client {
   }
 }
 
-const figures = (task: TaskInfo) => ({ steps: task.usage.steps, tokens: task.usage.tokens.input + task.usage.tokens.output })
+const figures = (task: TaskInfo) => ({
+  steps: task.usage.steps,
+  tokens: task.usage.tokens.input + task.usage.tokens.output,
+})
 
 async function failure(res: Response) {
   const body = (await res.json().catch(() => ({}))) as { data?: { message?: string } }
@@ -48,7 +51,9 @@ export async function tasksCommand(args: string[]) {
       console.log(taskLine(task, figures(task)))
       return 0
     }
-    const res = await api.get(parsed.values.session ? `/session/${encodeURIComponent(parsed.values.session)}/task` : "/task")
+    const res = await api.get(
+      parsed.values.session ? `/session/${encodeURIComponent(parsed.values.session)}/task` : "/task",
+    )
     if (!res.ok) {
       console.error(red(`tandem tasks: ${await failure(res)}`))
       return 1
@@ -68,7 +73,8 @@ export async function tasksCommand(args: string[]) {
         if (parsed.values.session && task.parentSessionID !== parsed.values.session) return
         console.log(`${dim(task.id)} ${taskLine(task, figures(task))}`)
       }
-      if (event.type === "task.delivered") console.log(dim(`${event.properties.taskID} delivered to ${event.properties.parentSessionID}`))
+      if (event.type === "task.delivered")
+        console.log(dim(`${event.properties.taskID} delivered to ${event.properties.parentSessionID}`))
     })
     return 0
   } catch (error) {

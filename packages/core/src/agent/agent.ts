@@ -86,7 +86,9 @@ export function readAgentFiles(directory: string): Record<string, AgentConfig> {
   for (const folder of ["agent", "agents"]) {
     const dir = path.join(directory, ".opencode", folder)
     if (!existsSync(dir)) continue
-    for (const file of readdirSync(dir).filter((name) => name.endsWith(".md")).sort()) {
+    for (const file of readdirSync(dir)
+      .filter((name) => name.endsWith(".md"))
+      .sort()) {
       const { data, body } = parseFrontmatter(readFileSync(path.join(dir, file), "utf8"))
       const parsed = AgentConfig.safeParse({ ...data, prompt: body || undefined })
       if (!parsed.success) throw new Error(`${path.join(dir, file)}: ${z.prettifyError(parsed.error)}`)

@@ -29,7 +29,11 @@ export const ProviderConfig = z
     npm: z.string().optional(),
     name: z.string().optional(),
     options: z
-      .object({ baseURL: z.string().optional(), apiKey: z.string().optional(), headers: z.record(z.string(), z.string()).optional() })
+      .object({
+        baseURL: z.string().optional(),
+        apiKey: z.string().optional(),
+        headers: z.record(z.string(), z.string()).optional(),
+      })
       .loose()
       .optional(),
     models: z.record(z.string(), ModelConfig).optional(),
@@ -147,7 +151,10 @@ export function substitute(text: string, dir: string, env: Record<string, string
 }
 
 /** Reads one config file; undefined when it does not exist. */
-export function readConfigFile(file: string, env: Record<string, string | undefined> = process.env): Config | undefined {
+export function readConfigFile(
+  file: string,
+  env: Record<string, string | undefined> = process.env,
+): Config | undefined {
   if (!existsSync(file)) return undefined
   let raw: unknown
   try {

@@ -62,7 +62,10 @@ export class Permissions {
     for (const pattern of input.patterns) {
       const action = evaluateAll(input.rules, input.permission, pattern)
       if (action === "deny")
-        return { granted: false, reason: `permission "${input.permission}" is denied for ${pattern} by the configuration` }
+        return {
+          granted: false,
+          reason: `permission "${input.permission}" is denied for ${pattern} by the configuration`,
+        }
       if (action === "ask" && !this.isApproved(input, pattern)) needsAsk.push(pattern)
     }
     if (needsAsk.length === 0) return { granted: true }

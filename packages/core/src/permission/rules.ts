@@ -9,7 +9,10 @@ export function stricter(a: PermissionAction, b: PermissionAction): PermissionAc
 
 /** Matches `*` (any run) and `?` (one character) wildcards against the whole text. */
 export function wildcard(pattern: string, text: string) {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[\\s\\S]*").replace(/\?/g, ".")
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, "[\\s\\S]*")
+    .replace(/\?/g, ".")
   return new RegExp(`^${source}$`).test(text)
 }
 
@@ -38,5 +41,8 @@ export function evaluate(rules: PermissionConfig | undefined, permission: string
 
 /** Applies each rule set in turn (global, agent, and every ancestor session's) and keeps the strictest. */
 export function evaluateAll(ruleSets: (PermissionConfig | undefined)[], permission: string, pattern: string) {
-  return ruleSets.reduce<PermissionAction>((action, rules) => stricter(action, evaluate(rules, permission, pattern)), "allow")
+  return ruleSets.reduce<PermissionAction>(
+    (action, rules) => stricter(action, evaluate(rules, permission, pattern)),
+    "allow",
+  )
 }

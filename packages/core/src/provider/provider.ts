@@ -35,13 +35,17 @@ const packages: Record<string, ProviderFactory> = {
       includeUsage: true,
     }).chatModel(modelID),
   "@ai-sdk/anthropic": ({ modelID, config }) =>
-    createAnthropic({ apiKey: config.options?.apiKey, baseURL: config.options?.baseURL, headers: config.options?.headers })(
-      modelID,
-    ),
+    createAnthropic({
+      apiKey: config.options?.apiKey,
+      baseURL: config.options?.baseURL,
+      headers: config.options?.headers,
+    })(modelID),
   "@ai-sdk/openai": ({ modelID, config }) =>
-    createOpenAI({ apiKey: config.options?.apiKey, baseURL: config.options?.baseURL, headers: config.options?.headers })(
-      modelID,
-    ),
+    createOpenAI({
+      apiKey: config.options?.apiKey,
+      baseURL: config.options?.baseURL,
+      headers: config.options?.headers,
+    })(modelID),
 }
 
 /** Splits "provider/model" (the model part may itself contain slashes). */
@@ -88,7 +92,11 @@ export function resolveModel(
   const factory = builtins[providerID] ?? packages[block.npm ?? known[providerID]?.npm ?? "@ai-sdk/openai-compatible"]
   if (!factory) throw new ModelNotFoundError(`provider "${providerID}" uses unsupported package "${block.npm}"`)
   const apiKey = block.options?.apiKey ?? (known[providerID] ? env[known[providerID].env] : undefined)
-  const language = factory({ providerID, modelID: apiModelID, config: { ...block, options: { ...block.options, apiKey } } })
+  const language = factory({
+    providerID,
+    modelID: apiModelID,
+    config: { ...block, options: { ...block.options, apiKey } },
+  })
   return {
     providerID,
     modelID,

@@ -4,18 +4,9 @@ import { Message, Part } from "./message"
 import { SessionInfo, SessionStatus } from "./session-info"
 import { MessageError } from "./message"
 
-export const SessionCreated = defineEvent(
-  "session.created",
-  z.object({ sessionID: z.string(), info: SessionInfo }),
-)
-export const SessionUpdated = defineEvent(
-  "session.updated",
-  z.object({ sessionID: z.string(), info: SessionInfo }),
-)
-export const SessionDeleted = defineEvent(
-  "session.deleted",
-  z.object({ sessionID: z.string(), info: SessionInfo }),
-)
+export const SessionCreated = defineEvent("session.created", z.object({ sessionID: z.string(), info: SessionInfo }))
+export const SessionUpdated = defineEvent("session.updated", z.object({ sessionID: z.string(), info: SessionInfo }))
+export const SessionDeleted = defineEvent("session.deleted", z.object({ sessionID: z.string(), info: SessionInfo }))
 export const SessionStatusChanged = defineEvent(
   "session.status",
   z.object({ sessionID: z.string(), status: SessionStatus }),
@@ -25,14 +16,8 @@ export const SessionError = defineEvent(
   "session.error",
   z.object({ sessionID: z.string().optional(), error: MessageError.optional() }),
 )
-export const MessageUpdated = defineEvent(
-  "message.updated",
-  z.object({ sessionID: z.string(), info: Message }),
-)
-export const MessageRemoved = defineEvent(
-  "message.removed",
-  z.object({ sessionID: z.string(), messageID: z.string() }),
-)
+export const MessageUpdated = defineEvent("message.updated", z.object({ sessionID: z.string(), info: Message }))
+export const MessageRemoved = defineEvent("message.removed", z.object({ sessionID: z.string(), messageID: z.string() }))
 export const PartUpdated = defineEvent(
   "message.part.updated",
   z.object({ sessionID: z.string(), part: Part, time: z.number() }),

@@ -38,7 +38,10 @@ function tokensOf(usage: {
     input,
     output,
     reasoning: usage.outputTokenDetails?.reasoningTokens ?? 0,
-    cache: { read: usage.inputTokenDetails?.cacheReadTokens ?? 0, write: usage.inputTokenDetails?.cacheWriteTokens ?? 0 },
+    cache: {
+      read: usage.inputTokenDetails?.cacheReadTokens ?? 0,
+      write: usage.inputTokenDetails?.cacheWriteTokens ?? 0,
+    },
   }
 }
 
@@ -74,7 +77,10 @@ export function toMessageError(error: unknown, aborted: boolean): MessageError {
   if (record.statusCode === 401 || record.statusCode === 403)
     return { name: "ProviderAuthError", data: { message, providerID: "", statusCode: record.statusCode } }
   if (record.statusCode !== undefined || record.name === "AI_APICallError")
-    return { name: "APIError", data: { message, statusCode: record.statusCode, isRetryable: record.isRetryable ?? false } }
+    return {
+      name: "APIError",
+      data: { message, statusCode: record.statusCode, isRetryable: record.isRetryable ?? false },
+    }
   return { name: "UnknownError", data: { message } }
 }
 
@@ -113,20 +119,32 @@ export async function runStep(input: StepInput): Promise<StepResult> {
       if (current?.state.status !== "running") return
       const next: ToolPart = {
         ...current,
-        state: { ...current.state, title: update.title ?? current.state.title, metadata: { ...current.state.metadata, ...update.metadata } },
+        state: {
+          ...current.state,
+          title: update.title ?? current.state.title,
+          metadata: { ...current.state.metadata, ...update.metadata },
+        },
       }
       toolParts.set(part.callID, next)
       store.upsertPart(next)
     }
     const outcome: ToolOutcome = await tool
       .execute(args, input.toolContext(running, progress))
-      .catch((thrown: unknown) => fail(`tool ${part.tool} crashed: ${thrown instanceof Error ? thrown.message : String(thrown)}`))
+      .catch((thrown: unknown) =>
+        fail(`tool ${part.tool} crashed: ${thrown instanceof Error ? thrown.message : String(thrown)}`),
+      )
     const current = (toolParts.get(part.callID) ?? running) as ToolPart
     const metadata = current.state.status === "running" ? current.state.metadata : undefined
     const done: ToolPart = isFailure(outcome)
       ? {
           ...part,
-          state: { status: "error", input: args, error: outcome.error, metadata: { ...metadata, ...outcome.metadata }, time: { start, end: Date.now() } },
+          state: {
+            status: "error",
+            input: args,
+            error: outcome.error,
+            metadata: { ...metadata, ...outcome.metadata },
+            time: { start, end: Date.now() },
+          },
         }
       : {
           ...part,
@@ -146,7 +164,14 @@ export async function runStep(input: StepInput): Promise<StepResult> {
   const toolPart = (callID: string, name: string): ToolPart => {
     const existing = toolParts.get(callID)
     if (existing) return existing
-    const part: ToolPart = { ...base, id: ascending("part"), type: "tool", callID, tool: name, state: { status: "pending", input: {}, raw: "" } }
+    const part: ToolPart = {
+      ...base,
+      id: ascending("part"),
+      type: "tool",
+      callID,
+      tool: name,
+      state: { status: "pending", input: {}, raw: "" },
+    }
     toolParts.set(callID, part)
     store.upsertPart(part)
     return part
@@ -185,7 +210,13 @@ export async function runStep(input: StepInput): Promise<StepResult> {
           break
         }
         case "reasoning-start": {
-          const part: ReasoningPart = { ...base, id: ascending("part"), type: "reasoning", text: "", time: { start: Date.now() } }
+          const part: ReasoningPart = {
+            ...base,
+            id: ascending("part"),
+            type: "reasoning",
+            text: "",
+            time: { start: Date.now() },
+          }
           reasonings.set(chunk.id, store.upsertPart(part) as ReasoningPart)
           break
         }
@@ -212,7 +243,12 @@ export async function runStep(input: StepInput): Promise<StepResult> {
             const now = Date.now()
             const failed: ToolPart = {
               ...part,
-              state: { status: "error", input: typeof args === "object" ? args : {}, error: `invalid tool call: ${reason}`, time: { start: now, end: now } },
+              state: {
+                status: "error",
+                input: typeof args === "object" ? args : {},
+                error: `invalid tool call: ${reason}`,
+                time: { start: now, end: now },
+              },
             }
             toolParts.set(part.callID, failed)
             store.upsertPart(failed)
@@ -250,17 +286,30 @@ export async function runStep(input: StepInput): Promise<StepResult> {
   }
   if (!error && !abort.aborted && !output && (finish === "unknown" || finish === "other" || finish === "interrupted")) {
     raw = { name: "ModelCallIdleError", message: "the provider's stream ended before the answer was complete" }
-    error = { name: "APIError", data: { message: "the provider's stream ended before the answer was complete", isRetryable: true } }
+    error = {
+      name: "APIError",
+      data: { message: "the provider's stream ended before the answer was complete", isRetryable: true },
+    }
   }
 
   if (abort.aborted && !error) error = toMessageError(undefined, true)
   closeDangling(store, [...toolParts.values()], error ? error.data.message : "the step ended before the tool ran")
-  for (const part of texts.values()) if (!part.time?.end) store.upsertPart({ ...part, time: { start: part.time!.start, end: Date.now() } })
+  for (const part of texts.values())
+    if (!part.time?.end) store.upsertPart({ ...part, time: { start: part.time!.start, end: Date.now() } })
 
   const cost =
-    (tokens.input * input.model.cost.input + tokens.output * input.model.cost.output + tokens.cache.read * input.model.cost.cacheRead) /
+    (tokens.input * input.model.cost.input +
+      tokens.output * input.model.cost.output +
+      tokens.cache.read * input.model.cost.cacheRead) /
     1_000_000
-  store.upsertPart({ ...base, id: ascending("part"), type: "step-finish", reason: error ? "error" : finish, cost, tokens })
+  store.upsertPart({
+    ...base,
+    id: ascending("part"),
+    type: "step-finish",
+    reason: error ? "error" : finish,
+    cost,
+    tokens,
+  })
   // A failed call is retried (its partial text dropped) unless a tool already ran: that would repeat it.
   const retry = error && !abort.aborted && !executed ? classify(raw) : undefined
   return { finish: error ? "error" : finish, error, tokens, cost, retry }
@@ -273,6 +322,9 @@ export function closeDangling(store: Store, parts: Part[], reason: string) {
     if (part.type !== "tool") continue
     if (part.state.status !== "pending" && part.state.status !== "running") continue
     const start = part.state.status === "running" ? part.state.time.start : now
-    store.upsertPart({ ...part, state: { status: "error", input: part.state.input, error: reason, time: { start, end: now } } })
+    store.upsertPart({
+      ...part,
+      state: { status: "error", input: part.state.input, error: reason, time: { start, end: now } },
+    })
   }
 }

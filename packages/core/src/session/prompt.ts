@@ -6,7 +6,14 @@ import type { Config, PermissionConfig } from "../config/config"
 import type { Permissions } from "../permission/permission"
 import type { ResolvedModel } from "../provider/provider"
 import type { Tool, ToolContext } from "../tool/tool"
-import { emptyTokens, type AssistantMessage, type ModelRef, type ToolPart, type UserMessage, type WithParts } from "./message"
+import {
+  emptyTokens,
+  type AssistantMessage,
+  type ModelRef,
+  type ToolPart,
+  type UserMessage,
+  type WithParts,
+} from "./message"
 import { runStep } from "./processor"
 import type { StatusTracker } from "./status"
 import type { Store } from "./store"
@@ -17,7 +24,13 @@ import type { RetryConfig } from "../config/config"
 /** Parts a prompt may carry, as opencode's prompt body accepts them. */
 export const PromptPartInput = z.discriminatedUnion("type", [
   z.object({ type: z.literal("text"), text: z.string(), synthetic: z.boolean().optional(), id: z.string().optional() }),
-  z.object({ type: z.literal("file"), mime: z.string(), url: z.string(), filename: z.string().optional(), id: z.string().optional() }),
+  z.object({
+    type: z.literal("file"),
+    mime: z.string(),
+    url: z.string(),
+    filename: z.string().optional(),
+    id: z.string().optional(),
+  }),
   z.object({ type: z.literal("agent"), name: z.string(), id: z.string().optional() }),
 ])
 
@@ -115,9 +128,14 @@ export class SessionRunner {
     }
     store.transaction(() => {
       store.upsertMessage(info)
-      for (const part of input.parts) store.upsertPart({ ...part, id: part.id ?? ascending("part"), sessionID, messageID: info.id })
+      for (const part of input.parts)
+        store.upsertPart({ ...part, id: part.id ?? ascending("part"), sessionID, messageID: info.id })
       if (session.agent !== agentName || session.model?.id !== model.modelID)
-        store.updateSession(sessionID, (s) => ({ ...s, agent: agentName, model: { id: model.modelID, providerID: model.providerID } }))
+        store.updateSession(sessionID, (s) => ({
+          ...s,
+          agent: agentName,
+          model: { id: model.modelID, providerID: model.providerID },
+        }))
     })
     return info
   }
@@ -179,7 +197,13 @@ export class SessionRunner {
     }
   }
 
-  private async step(sessionID: string, user: UserMessage, agent: AgentInfo, history: WithParts[], signal: AbortSignal) {
+  private async step(
+    sessionID: string,
+    user: UserMessage,
+    agent: AgentInfo,
+    history: WithParts[],
+    signal: AbortSignal,
+  ) {
     const { store, retry } = this.deps
     const model = this.deps.model(user.model)
     const tools = this.deps.tools({ sessionID, agent }).filter((tool) => user.tools?.[tool.id] !== false)
@@ -216,13 +240,25 @@ export class SessionRunner {
         // No tool ran: drop the failed attempt (and any partial text) and try again after a visible wait.
         store.removeMessage(sessionID, message.id)
         const delay = backoff(attempt, retry, result.retry.delayMs)
-        this.deps.status.set(sessionID, { type: "retry", attempt, message: result.retry.reason, next: Date.now() + delay })
+        this.deps.status.set(sessionID, {
+          type: "retry",
+          attempt,
+          message: result.retry.reason,
+          next: Date.now() + delay,
+        })
         await sleep(delay, signal)
         this.deps.status.set(sessionID, { type: "busy" })
         if (!signal.aborted) continue
       }
       store.transaction(() => {
-        store.upsertMessage({ ...message, time: { ...message.time, completed: Date.now() }, finish: result.finish, error: result.error, cost: result.cost, tokens: result.tokens })
+        store.upsertMessage({
+          ...message,
+          time: { ...message.time, completed: Date.now() },
+          finish: result.finish,
+          error: result.error,
+          cost: result.cost,
+          tokens: result.tokens,
+        })
         store.addUsage(sessionID, result.tokens, result.cost)
       })
       return
@@ -280,7 +316,8 @@ export class SessionRunner {
     const model = ref ? this.deps.model(parseRef(ref)) : this.deps.model(user.model)
     const result = await generateText({
       model: model.language,
-      system: "Write a title of at most six words for a conversation that begins with the user's message. Answer with the title only.",
+      system:
+        "Write a title of at most six words for a conversation that begins with the user's message. Answer with the title only.",
       prompt: text.text.slice(0, 2000),
       maxRetries: 0,
     }).catch(() => undefined)

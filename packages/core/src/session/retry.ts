@@ -6,7 +6,15 @@ export type RetryDecision = { retry: false } | { retry: true; delayMs?: number; 
 /** A stream that broke off or carried something unreadable: the provider may do better next time. */
 const malformed = new Set(["AI_InvalidResponseDataError", "AI_JSONParseError", "AI_TypeValidationError"])
 
-const transientCodes = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "UND_ERR_SOCKET", "ConnectionRefused", "ConnectionClosed"])
+const transientCodes = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "UND_ERR_SOCKET",
+  "ConnectionRefused",
+  "ConnectionClosed",
+])
 
 /** Delay a `retry-after` / `retry-after-ms` header asks for, in ms. */
 export function retryAfter(headers: Record<string, string> | undefined, now = Date.now()): number | undefined {
@@ -28,13 +36,19 @@ export function retryAfter(headers: Record<string, string> | undefined, now = Da
 export function classify(error: unknown): RetryDecision {
   if (APICallError.isInstance(error)) {
     if (!error.isRetryable) return { retry: false }
-    return { retry: true, delayMs: retryAfter(error.responseHeaders), reason: `${error.statusCode ?? "network"}: ${error.message}` }
+    return {
+      retry: true,
+      delayMs: retryAfter(error.responseHeaders),
+      reason: `${error.statusCode ?? "network"}: ${error.message}`,
+    }
   }
   const record = (error ?? {}) as { name?: string; code?: string; message?: string; cause?: unknown }
   if (record.name && malformed.has(record.name)) return { retry: true, reason: record.message ?? record.name }
-  if (record.name === "TimeoutError" || record.name === "ModelCallIdleError") return { retry: true, reason: record.message ?? "timed out" }
+  if (record.name === "TimeoutError" || record.name === "ModelCallIdleError")
+    return { retry: true, reason: record.message ?? "timed out" }
   if (record.code && transientCodes.has(record.code)) return { retry: true, reason: record.message ?? record.code }
-  if (record.name === "TypeError" && /fetch|socket|network|connect/i.test(record.message ?? "")) return { retry: true, reason: record.message! }
+  if (record.name === "TypeError" && /fetch|socket|network|connect/i.test(record.message ?? ""))
+    return { retry: true, reason: record.message! }
   if (record.cause && record.cause !== error) return classify(record.cause)
   return { retry: false }
 }

@@ -2,7 +2,15 @@ import { parseRow, parseRows, type Db } from "../storage/db"
 import type { Bus } from "../bus/bus"
 import type { WriteGroup } from "../storage/write-group"
 import { ascending } from "../id/id"
-import { emptyTokens, addTokens, type Message, type Part, type UserMessage, type WithParts, type Tokens } from "./message"
+import {
+  emptyTokens,
+  addTokens,
+  type Message,
+  type Part,
+  type UserMessage,
+  type WithParts,
+  type Tokens,
+} from "./message"
 import { SessionInfo } from "./session-info"
 import {
   MessageRemoved,
@@ -103,10 +111,15 @@ export class Store {
 
   /** Sessions newest first; `directory` keeps one project's (the store may hold several). */
   listSessions(options: { roots?: boolean; limit?: number; directory?: string } = {}): SessionInfo[] {
-    const where = [options.roots ? "parent_id is null" : "", options.directory ? "data ->> '$.directory' = $directory" : ""].filter(Boolean)
+    const where = [
+      options.roots ? "parent_id is null" : "",
+      options.directory ? "data ->> '$.directory' = $directory" : "",
+    ].filter(Boolean)
     return parseRows<SessionInfo>(
       this.db
-        .query(`select data from session ${where.length ? "where " + where.join(" and ") : ""} order by time_updated desc limit $limit`)
+        .query(
+          `select data from session ${where.length ? "where " + where.join(" and ") : ""} order by time_updated desc limit $limit`,
+        )
         .all({ limit: options.limit ?? -1, ...(options.directory ? { directory: options.directory } : {}) }),
     )
   }
@@ -130,7 +143,11 @@ export class Store {
 
   /** Adds a step's tokens and cost to the session's totals. */
   addUsage(id: string, tokens: Tokens, cost: number) {
-    return this.updateSession(id, (info) => ({ ...info, tokens: addTokens(info.tokens, tokens), cost: info.cost + cost }))
+    return this.updateSession(id, (info) => ({
+      ...info,
+      tokens: addTokens(info.tokens, tokens),
+      cost: info.cost + cost,
+    }))
   }
 
   /** Deletes a session, its descendants, their messages and parts. */
@@ -153,7 +170,9 @@ export class Store {
   upsertMessage(info: Message) {
     this.write()
     this.db
-      .query("insert into message (id, session_id, data) values (?, ?, ?) on conflict(id) do update set data = excluded.data")
+      .query(
+        "insert into message (id, session_id, data) values (?, ?, ?) on conflict(id) do update set data = excluded.data",
+      )
       .run(info.id, info.sessionID, JSON.stringify(info))
     this.announce(() => this.bus.publish(MessageUpdated, { sessionID: info.sessionID, info }))
     return info
@@ -184,7 +203,9 @@ export class Store {
   }
 
   getMessage(sessionID: string, messageID: string): WithParts | undefined {
-    const info = parseRow<Message>(this.db.query("select data from message where id = ? and session_id = ?").get(messageID, sessionID))
+    const info = parseRow<Message>(
+      this.db.query("select data from message where id = ? and session_id = ?").get(messageID, sessionID),
+    )
     return info ? { info, parts: this.parts(messageID) } : undefined
   }
 
@@ -198,15 +219,26 @@ export class Store {
     const touched = new Set<string>()
     this.transaction(() => {
       const parts = parseRows<Extract<Part, { type: "tool" }>>(
-        this.db.query("select data from part where data ->> '$.type' = 'tool' and data ->> '$.state.status' in ('pending', 'running')").all(),
+        this.db
+          .query(
+            "select data from part where data ->> '$.type' = 'tool' and data ->> '$.state.status' in ('pending', 'running')",
+          )
+          .all(),
       )
       for (const part of parts) {
         const start = part.state.status === "running" ? part.state.time.start : now
-        this.upsertPart({ ...part, state: { status: "error", input: part.state.input, error: reason, time: { start, end: now } } })
+        this.upsertPart({
+          ...part,
+          state: { status: "error", input: part.state.input, error: reason, time: { start, end: now } },
+        })
         touched.add(part.sessionID)
       }
       const messages = parseRows<Extract<Message, { role: "assistant" }>>(
-        this.db.query("select data from message where data ->> '$.role' = 'assistant' and data ->> '$.time.completed' is null").all(),
+        this.db
+          .query(
+            "select data from message where data ->> '$.role' = 'assistant' and data ->> '$.time.completed' is null",
+          )
+          .all(),
       )
       for (const info of messages) {
         this.upsertMessage({
@@ -223,13 +255,17 @@ export class Store {
   /** The session's latest user message, without reading the whole transcript. */
   lastUserMessage(sessionID: string): UserMessage | undefined {
     return parseRow<UserMessage>(
-      this.db.query("select data from message where session_id = ? and data ->> '$.role' = 'user' order by id desc limit 1").get(sessionID),
+      this.db
+        .query("select data from message where session_id = ? and data ->> '$.role' = 'user' order by id desc limit 1")
+        .get(sessionID),
     )
   }
 
   /** The session's latest message, without its parts. */
   lastMessage(sessionID: string): Message | undefined {
-    return parseRow<Message>(this.db.query("select data from message where session_id = ? order by id desc limit 1").get(sessionID))
+    return parseRow<Message>(
+      this.db.query("select data from message where session_id = ? order by id desc limit 1").get(sessionID),
+    )
   }
 
   parts(messageID: string): Part[] {
@@ -238,7 +274,9 @@ export class Store {
 
   /** A session's messages with their parts, oldest first; `limit` keeps the newest ones. */
   messages(sessionID: string, limit?: number): WithParts[] {
-    const infos = parseRows<Message>(this.db.query("select data from message where session_id = ? order by id").all(sessionID))
+    const infos = parseRows<Message>(
+      this.db.query("select data from message where session_id = ? order by id").all(sessionID),
+    )
     const kept = limit ? infos.slice(-limit) : infos
     const partRows = this.db
       .query("select message_id, data from part where session_id = ? order by id")

@@ -15,7 +15,9 @@ export class Instances {
 
   /** Forgets dead processes, registers this one, and says which other live ones remain. */
   register(alive: (pid: number) => boolean = isAlive) {
-    const others = (this.db.query("select pid from instance where pid != ?").all(this.pid) as { pid: number }[]).map((r) => r.pid)
+    const others = (this.db.query("select pid from instance where pid != ?").all(this.pid) as { pid: number }[]).map(
+      (r) => r.pid,
+    )
     const dead = others.filter((pid) => !alive(pid))
     this.db.transaction(() => {
       for (const pid of dead) this.db.query("delete from instance where pid = ?").run(pid)

@@ -29,7 +29,8 @@ export class WriteGroup {
 
   constructor(
     private readonly db: Db,
-    private readonly onError: (error: unknown) => void = (error) => console.error("tandem: a storage commit failed", error),
+    private readonly onError: (error: unknown) => void = (error) =>
+      console.error("tandem: a storage commit failed", error),
   ) {}
 
   /** Opens the loop turn's transaction unless one is open; call before every write. */

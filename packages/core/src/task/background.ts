@@ -92,7 +92,11 @@ export class BackgroundTasks {
       })
     })
     this.deps.bus.publish(TaskCreated, { task })
-    this.scheduler.enqueue({ id: task.id, parent: task.parentSessionID, model: `${task.model.providerID}/${task.model.modelID}` })
+    this.scheduler.enqueue({
+      id: task.id,
+      parent: task.parentSessionID,
+      model: `${task.model.providerID}/${task.model.modelID}`,
+    })
     return this.deps.ledger.get(task.id)!
   }
 
@@ -109,7 +113,8 @@ export class BackgroundTasks {
     const task = this.get(id)
     if (!task) return undefined
     if (TERMINAL.has(task.state)) return task
-    for (const child of this.deps.ledger.listByParent(task.sessionID)) this.cancel(child.id, `parent task ${task.id} was cancelled`)
+    for (const child of this.deps.ledger.listByParent(task.sessionID))
+      this.cancel(child.id, `parent task ${task.id} was cancelled`)
     const live = this.live.get(task.sessionID)
     if (live) {
       live.stop = { state: "cancelled", reason }
@@ -198,7 +203,11 @@ export class BackgroundTasks {
       delivery: "pending",
     })
     this.deps.bus.publish(TaskCreated, { task })
-    this.scheduler.occupy({ id: task.id, parent: task.parentSessionID, model: `${task.model.providerID}/${task.model.modelID}` })
+    this.scheduler.occupy({
+      id: task.id,
+      parent: task.parentSessionID,
+      model: `${task.model.providerID}/${task.model.modelID}`,
+    })
     this.watch(this.follow(task, () => input.work))
     return task
   }
@@ -230,7 +239,11 @@ export class BackgroundTasks {
     for (const task of ledger.open()) {
       if (task.state === "queued" || task.attempts < settings.max_attempts) {
         report.resumed.push(task.id)
-        this.scheduler.enqueue({ id: task.id, parent: task.parentSessionID, model: `${task.model.providerID}/${task.model.modelID}` })
+        this.scheduler.enqueue({
+          id: task.id,
+          parent: task.parentSessionID,
+          model: `${task.model.providerID}/${task.model.modelID}`,
+        })
         continue
       }
       report.interrupted.push(task.id)
@@ -252,7 +265,11 @@ export class BackgroundTasks {
 
   private async run(id: string) {
     const { ledger, runner, bus, settings } = this.deps
-    const task = ledger.transition(id, "running", (t) => ({ ...t, attempts: t.attempts + 1, time: { ...t.time, started: Date.now() } }))
+    const task = ledger.transition(id, "running", (t) => ({
+      ...t,
+      attempts: t.attempts + 1,
+      time: { ...t.time, started: Date.now() },
+    }))
     if (!task) {
       this.scheduler.release(id)
       return
@@ -263,7 +280,11 @@ export class BackgroundTasks {
     await this.follow(task, () =>
       started
         ? runner.resume(task.sessionID, { force: true })
-        : runner.prompt(task.sessionID, { agent: task.agent, model: task.model, parts: [{ type: "text", text: task.prompt }] }),
+        : runner.prompt(task.sessionID, {
+            agent: task.agent,
+            model: task.model,
+            parts: [{ type: "text", text: task.prompt }],
+          }),
     )
   }
 
@@ -283,7 +304,10 @@ export class BackgroundTasks {
     }
     this.live.set(task.sessionID, live)
     if (settings.max_duration_ms)
-      live.wall = setTimeout(() => this.stop(task.sessionID, `time budget of ${settings.max_duration_ms} ms reached`), settings.max_duration_ms)
+      live.wall = setTimeout(
+        () => this.stop(task.sessionID, `time budget of ${settings.max_duration_ms} ms reached`),
+        settings.max_duration_ms,
+      )
     let failure: string | undefined
     try {
       await work()
@@ -299,15 +323,22 @@ export class BackgroundTasks {
     if (this.closed && !live.stop) {
       // Shutting down: the task stays open in the ledger and is resumed on the next start.
       const current = this.deps.ledger.get(task.id)
-      if (current) this.deps.ledger.save({ ...current, usage: { tokens: live.tokens, cost: live.cost, steps: live.steps } })
+      if (current)
+        this.deps.ledger.save({ ...current, usage: { tokens: live.tokens, cost: live.cost, steps: live.steps } })
       return
     }
     const last = store.messages(task.sessionID).findLast((m) => m.info.role === "assistant")
     const info = last?.info as AssistantMessage | undefined
-    const result = last?.parts.flatMap((p) => (p.type === "text" && !p.synthetic ? [p.text] : [])).join("\n").trim() ?? ""
+    const result =
+      last?.parts
+        .flatMap((p) => (p.type === "text" && !p.synthetic ? [p.text] : []))
+        .join("\n")
+        .trim() ?? ""
     const stepLimited = !live.stop && !failure && info?.finish === "tool-calls" && !info.error
     const state: TaskState = live.stop?.state ?? (failure || info?.error ? "error" : "completed")
-    const reason = live.stop?.reason ?? (stepLimited ? `step budget of ${settings.max_steps} reached; the result is partial` : undefined)
+    const reason =
+      live.stop?.reason ??
+      (stepLimited ? `step budget of ${settings.max_steps} reached; the result is partial` : undefined)
     this.end(task.id, state, {
       result,
       reason,
@@ -327,7 +358,11 @@ export class BackgroundTasks {
   }
 
   private end(id: string, state: TaskState, change: Partial<TaskInfo>) {
-    const task = this.deps.ledger.transition(id, state, (t) => ({ ...t, ...change, time: { ...t.time, ended: Date.now() } }))
+    const task = this.deps.ledger.transition(id, state, (t) => ({
+      ...t,
+      ...change,
+      time: { ...t.time, ended: Date.now() },
+    }))
     this.scheduler.release(id)
     if (!task) return
     this.deps.bus.publish(TaskUpdated, { task })
@@ -355,7 +390,8 @@ export class BackgroundTasks {
           this.idleTimers.delete(parentSessionID)
           if (this.deps.runner.isBusy(parentSessionID)) return
           if (!this.deliver(parentSessionID, "idle")) return
-          if (this.deps.settings.resume_parent && this.canResume(parentSessionID)) void this.deps.runner.resume(parentSessionID)
+          if (this.deps.settings.resume_parent && this.canResume(parentSessionID))
+            void this.deps.runner.resume(parentSessionID)
           else this.wakeIdle(parentSessionID)
         },
         last ? 0 : this.deps.settings.coalesce_ms,
@@ -418,11 +454,13 @@ export class BackgroundTasks {
    * idle: everything it delegated has come back and been answered.
    */
   async settled(sessionID: string) {
-    const busy = () => this.outstanding(sessionID) || this.deps.runner.isBusy(sessionID) || this.idleTimers.has(sessionID)
+    const busy = () =>
+      this.outstanding(sessionID) || this.deps.runner.isBusy(sessionID) || this.idleTimers.has(sessionID)
     while (busy() && !this.closed) {
       await new Promise<void>((resolve) => {
         const off = this.deps.bus.subscribe((event) => {
-          if (event.type !== TaskUpdated.name && event.type !== TaskDelivered.name && event.type !== SessionIdle.name) return
+          if (event.type !== TaskUpdated.name && event.type !== TaskDelivered.name && event.type !== SessionIdle.name)
+            return
           off()
           resolve()
         })
@@ -452,7 +490,15 @@ export class BackgroundTasks {
   }
 
   /** Follows a running child's parts: steps, tool calls and tokens, published at a throttled pace. */
-  private track(part: { sessionID: string; type: string; id: string; tool?: string; state?: { status: string }; tokens?: unknown; cost?: number }) {
+  private track(part: {
+    sessionID: string
+    type: string
+    id: string
+    tool?: string
+    state?: { status: string }
+    tokens?: unknown
+    cost?: number
+  }) {
     const live = this.live.get(part.sessionID)
     if (!live) return
     live.lastActivity = Date.now()
@@ -461,7 +507,8 @@ export class BackgroundTasks {
       live.tokens = addTokens(live.tokens, part.tokens as typeof live.tokens)
       live.cost += part.cost ?? 0
       const budget = this.deps.settings.max_tokens
-      if (budget && live.tokens.input + live.tokens.output >= budget) this.stop(part.sessionID, `token budget of ${budget} reached`)
+      if (budget && live.tokens.input + live.tokens.output >= budget)
+        this.stop(part.sessionID, `token budget of ${budget} reached`)
     }
     if (part.type === "tool" && part.state?.status === "running" && !live.seenTools.has(part.id)) {
       live.seenTools.add(part.id)

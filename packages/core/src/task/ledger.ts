@@ -42,11 +42,15 @@ export class Ledger {
   }
 
   bySession(sessionID: string): TaskInfo | undefined {
-    return parseRow<TaskInfo>(this.db.query("select data from task where session_id = ? order by id desc limit 1").get(sessionID))
+    return parseRow<TaskInfo>(
+      this.db.query("select data from task where session_id = ? order by id desc limit 1").get(sessionID),
+    )
   }
 
   listByParent(parentSessionID: string): TaskInfo[] {
-    return parseRows<TaskInfo>(this.db.query("select data from task where parent_session_id = ? order by id").all(parentSessionID))
+    return parseRows<TaskInfo>(
+      this.db.query("select data from task where parent_session_id = ? order by id").all(parentSessionID),
+    )
   }
 
   listAll(limit = 1000): TaskInfo[] {
@@ -55,7 +59,9 @@ export class Ledger {
 
   /** Tasks that are not finished: queued or running. */
   open(): TaskInfo[] {
-    return parseRows<TaskInfo>(this.db.query("select data from task where state in ('queued', 'running') order by id").all())
+    return parseRows<TaskInfo>(
+      this.db.query("select data from task where state in ('queued', 'running') order by id").all(),
+    )
   }
 
   /** Finished tasks of a parent whose result has not reached it yet, oldest first. */
@@ -73,13 +79,19 @@ export class Ledger {
    * whose result has not reached it (every unfinished task's delivery is still pending).
    */
   hasPending(parentSessionID: string) {
-    return this.db.query("select 1 from task where parent_session_id = ? and delivery = 'pending' limit 1").get(parentSessionID) !== null
+    return (
+      this.db
+        .query("select 1 from task where parent_session_id = ? and delivery = 'pending' limit 1")
+        .get(parentSessionID) !== null
+    )
   }
 
   /** Whether a parent has a task still queued or running. */
   hasUnfinished(parentSessionID: string) {
     return (
-      this.db.query("select 1 from task where parent_session_id = ? and state in ('queued', 'running') limit 1").get(parentSessionID) !== null
+      this.db
+        .query("select 1 from task where parent_session_id = ? and state in ('queued', 'running') limit 1")
+        .get(parentSessionID) !== null
     )
   }
 

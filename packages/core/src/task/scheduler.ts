@@ -62,7 +62,7 @@ export class Scheduler {
   }
 
   private pump() {
-    for (let i = 0; i < this.queue.length && below(this.running.size, this.caps.global); ) {
+    for (let i = 0; i < this.queue.length && below(this.running.size, this.caps.global);) {
       const entry = this.queue[i]!
       if (!this.fits(entry)) {
         i++

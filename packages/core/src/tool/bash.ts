@@ -34,7 +34,11 @@ export const BashTool = defineTool({
       if (!guarded.ok) return fail(guarded.error)
       cwd = guarded.path
     }
-    const permission = await ctx.ask({ permission: "bash", patterns: [args.command], metadata: { command: args.command } })
+    const permission = await ctx.ask({
+      permission: "bash",
+      patterns: [args.command],
+      metadata: { command: args.command },
+    })
     if (!permission.granted) return fail(permission.reason)
     if (ctx.abort.aborted) return fail("aborted before the command started")
     const child = Bun.spawn(["bash", "-c", args.command], {
@@ -76,7 +80,8 @@ export const BashTool = defineTool({
     clearTimeout(timer)
     ctx.abort.removeEventListener("abort", onAbort)
     const body = capOutput(output) || "(no output)"
-    if (ended === "timeout") return fail(`${body}\n\nThe command timed out after ${args.timeout ?? DEFAULT_TIMEOUT} ms and was killed.`)
+    if (ended === "timeout")
+      return fail(`${body}\n\nThe command timed out after ${args.timeout ?? DEFAULT_TIMEOUT} ms and was killed.`)
     if (ended === "abort") return fail(`${body}\n\nThe command was aborted.`)
     return {
       title: args.description ?? args.command,

@@ -29,14 +29,20 @@ export const EditTool = defineTool({
     const before = exists ? await file.text() : ""
     let after: string
     if (args.oldString === "") {
-      if (exists && before.length) return fail(`${args.filePath} exists and is not empty; give the oldString to replace`)
+      if (exists && before.length)
+        return fail(`${args.filePath} exists and is not empty; give the oldString to replace`)
       after = args.newString
     } else {
       const count = before.split(args.oldString).length - 1
-      if (count === 0) return fail(`oldString was not found in ${args.filePath}; read the file and copy the text exactly`)
+      if (count === 0)
+        return fail(`oldString was not found in ${args.filePath}; read the file and copy the text exactly`)
       if (count > 1 && !args.replaceAll)
-        return fail(`oldString occurs ${count} times in ${args.filePath}; add surrounding lines to make it unique, or set replaceAll`)
-      after = args.replaceAll ? before.split(args.oldString).join(args.newString) : before.replace(args.oldString, () => args.newString)
+        return fail(
+          `oldString occurs ${count} times in ${args.filePath}; add surrounding lines to make it unique, or set replaceAll`,
+        )
+      after = args.replaceAll
+        ? before.split(args.oldString).join(args.newString)
+        : before.replace(args.oldString, () => args.newString)
     }
     const permission = await ctx.ask({ permission: "edit", patterns: [relative], metadata: { filePath: guarded.path } })
     if (!permission.granted) return fail(permission.reason)

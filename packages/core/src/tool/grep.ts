@@ -25,7 +25,10 @@ export const GrepTool = defineTool({
     }
     const guarded = await guardPath(ctx, args.path ?? ".")
     if (!guarded.ok) return fail(guarded.error)
-    const files = await findFiles(guarded.path, args.include ? (args.include.includes("/") ? args.include : `**/${args.include}`) : "**/*")
+    const files = await findFiles(
+      guarded.path,
+      args.include ? (args.include.includes("/") ? args.include : `**/${args.include}`) : "**/*",
+    )
     const matches: string[] = []
     let total = 0
     for (const { file } of files) {
@@ -37,7 +40,8 @@ export const GrepTool = defineTool({
       lines.forEach((line, i) => {
         if (!regex.test(line)) return
         total++
-        if (matches.length < GREP_LIMIT) matches.push(`${path.relative(ctx.directory, file)}:${i + 1}: ${line.slice(0, 500)}`)
+        if (matches.length < GREP_LIMIT)
+          matches.push(`${path.relative(ctx.directory, file)}:${i + 1}: ${line.slice(0, 500)}`)
       })
     }
     const more = total > GREP_LIMIT ? `\n\n(${total - GREP_LIMIT} more matches; narrow the pattern or path)` : ""

@@ -37,11 +37,16 @@ export const ListTool = defineTool({
       const parts = entry.split(path.sep)
       let shared = 0
       while (shared < parts.length - 1 && parts[shared] === previous[shared]) shared++
-      for (let depth = shared; depth < parts.length - 1; depth++) lines.push(`${"  ".repeat(depth + 1)}${parts[depth]}/`)
+      for (let depth = shared; depth < parts.length - 1; depth++)
+        lines.push(`${"  ".repeat(depth + 1)}${parts[depth]}/`)
       lines.push(`${"  ".repeat(parts.length)}${parts.at(-1)}`)
       previous = parts
     }
     if (total > LIST_LIMIT) lines.push(`\n(${total - LIST_LIMIT} more entries; list a subfolder)`)
-    return { title: path.relative(ctx.directory, guarded.path) || ".", output: lines.join("\n"), metadata: { count: total, truncated: total > LIST_LIMIT } }
+    return {
+      title: path.relative(ctx.directory, guarded.path) || ".",
+      output: lines.join("\n"),
+      metadata: { count: total, truncated: total > LIST_LIMIT },
+    }
   },
 })

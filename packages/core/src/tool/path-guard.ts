@@ -22,7 +22,10 @@ function inside(root: string, target: string) {
  * Resolves a path argument against the project directory. A path that leads outside it
  * (through `..`, an absolute path or a symlink) needs the `external_directory` permission.
  */
-export async function guardPath(ctx: ToolContext, given: string): Promise<{ ok: true; path: string } | { ok: false; error: string }> {
+export async function guardPath(
+  ctx: ToolContext,
+  given: string,
+): Promise<{ ok: true; path: string } | { ok: false; error: string }> {
   const absolute = path.resolve(ctx.directory, given)
   const real = realish(absolute)
   if (inside(realish(ctx.directory), real)) return { ok: true, path: absolute }

@@ -10,7 +10,9 @@ export const MAX_LINE = 2000
 
 export const ReadTool = defineTool({
   id: "read",
-  description: template.replaceAll("{{DEFAULT_LIMIT}}", String(DEFAULT_LIMIT)).replaceAll("{{MAX_LINE}}", String(MAX_LINE)),
+  description: template
+    .replaceAll("{{DEFAULT_LIMIT}}", String(DEFAULT_LIMIT))
+    .replaceAll("{{MAX_LINE}}", String(MAX_LINE)),
   parameters: z.object({
     filePath: z.string().min(1).describe("The file to read"),
     offset: z.number().int().min(1).optional().describe("The line to start from (1-based)"),
@@ -32,7 +34,9 @@ export const ReadTool = defineTool({
     const start = (args.offset ?? 1) - 1
     const limit = args.limit ?? DEFAULT_LIMIT
     const shown = lines.slice(start, start + limit)
-    const body = shown.map((line, i) => `${start + i + 1}: ${line.length > MAX_LINE ? line.slice(0, MAX_LINE) + "…" : line}`)
+    const body = shown.map(
+      (line, i) => `${start + i + 1}: ${line.length > MAX_LINE ? line.slice(0, MAX_LINE) + "…" : line}`,
+    )
     const more = start + shown.length < lines.length
     const tail = more
       ? `\n\n(${lines.length - start - shown.length} more lines; continue with offset ${start + shown.length + 1})`

@@ -22,7 +22,10 @@ export function createTaskStatusTool(background: BackgroundTasks, resultChars: n
       .replaceAll("{{DEFAULT_TIMEOUT_MS}}", String(DEFAULT_WAIT_MS))
       .replaceAll("{{MAX_TIMEOUT_MS}}", String(MAX_WAIT_MS)),
     parameters: z.object({
-      task_id: z.string().optional().describe("One task id (tsk_…) or its session id; all of this session's tasks when omitted"),
+      task_id: z
+        .string()
+        .optional()
+        .describe("One task id (tsk_…) or its session id; all of this session's tasks when omitted"),
       wait: z.enum(["none", "any", "all"]).optional().describe("Wait until any or all of the tasks have finished"),
       timeout_ms: z.number().int().min(0).max(MAX_WAIT_MS).optional().describe("Longest wait in milliseconds"),
     }),
@@ -30,15 +33,29 @@ export function createTaskStatusTool(background: BackgroundTasks, resultChars: n
       const mine = background.list(ctx.sessionID)
       const selected = args.task_id ? mine.filter((t) => t.id === args.task_id || t.sessionID === args.task_id) : mine
       if (args.task_id && !selected.length) return fail(`no background task ${args.task_id} in this session`)
-      if (!selected.length) return { title: "No background tasks", output: "This session has no background tasks.", metadata: {} }
+      if (!selected.length)
+        return { title: "No background tasks", output: "This session has no background tasks.", metadata: {} }
       if (args.wait && args.wait !== "none")
-        await background.wait(selected.map((t) => t.id), args.wait, args.timeout_ms ?? DEFAULT_WAIT_MS, ctx.abort)
+        await background.wait(
+          selected.map((t) => t.id),
+          args.wait,
+          args.timeout_ms ?? DEFAULT_WAIT_MS,
+          ctx.abort,
+        )
       const current = background.collect(selected.map((t) => t.id)).filter((t): t is TaskInfo => !!t)
       const output = current
-        .map((task) => (TERMINAL.has(task.state) && task.delivery === "collected" && task.time.delivered ? resultText(task, resultChars) : line(task)))
+        .map((task) =>
+          TERMINAL.has(task.state) && task.delivery === "collected" && task.time.delivered
+            ? resultText(task, resultChars)
+            : line(task),
+        )
         .join("\n\n")
       const open = current.filter((t) => !TERMINAL.has(t.state)).length
-      return { title: `${current.length - open} finished, ${open} running`, output, metadata: { tasks: current.map((t) => t.id) } }
+      return {
+        title: `${current.length - open} finished, ${open} running`,
+        output,
+        metadata: { tasks: current.map((t) => t.id) },
+      }
     },
   })
 }
@@ -51,10 +68,15 @@ export function createTaskCancelTool(background: BackgroundTasks) {
     parameters: z.object({ task_id: z.string().describe("The task id (tsk_…) or its session id") }),
     async execute(args, ctx) {
       const task = background.get(args.task_id)
-      if (!task || task.parentSessionID !== ctx.sessionID) return fail(`no background task ${args.task_id} in this session`)
+      if (!task || task.parentSessionID !== ctx.sessionID)
+        return fail(`no background task ${args.task_id} in this session`)
       if (TERMINAL.has(task.state)) return fail(`task ${task.id} already ended (${task.state})`)
       background.cancel(task.id, "cancelled by the parent agent")
-      return { title: `Cancelled ${task.description}`, output: `Cancelled ${task.id}. Its result will be delivered marked "cancelled".`, metadata: { taskID: task.id } }
+      return {
+        title: `Cancelled ${task.description}`,
+        output: `Cancelled ${task.id}. Its result will be delivered marked "cancelled".`,
+        metadata: { taskID: task.id },
+      }
     },
   })
 }

@@ -30,8 +30,7 @@ export type TaskRunner = {
 }
 
 export type TaskDispatchResult =
-  | { ok: true; taskID: string; sessionID: string; receipt: string }
-  | { ok: false; error: string }
+  { ok: true; taskID: string; sessionID: string; receipt: string } | { ok: false; error: string }
 
 /** Numbers the description quotes, from the settings the runtime enforces. */
 export type TaskLimits = { depth: number; resultChars: number; maxSteps: number; maxRunning: number }
@@ -43,9 +42,13 @@ export type TaskRunResult =
 
 /** Formats a child's result the way opencode's task tool does. */
 export function formatResult(sessionID: string, text: string) {
-  return [`task_id: ${sessionID} (for resuming to continue this task if needed)`, "", "<task_result>", text, "</task_result>"].join(
-    "\n",
-  )
+  return [
+    `task_id: ${sessionID} (for resuming to continue this task if needed)`,
+    "",
+    "<task_result>",
+    text,
+    "</task_result>",
+  ].join("\n")
 }
 
 export function taskDescription(agents: AgentInfo[], limits: TaskLimits) {
@@ -60,11 +63,7 @@ export function taskDescription(agents: AgentInfo[], limits: TaskLimits) {
 }
 
 /** The `task` tool: runs a sub-agent in a child session and returns its final text. */
-export function createTaskTool(input: {
-  subagents: AgentInfo[]
-  limits: TaskLimits
-  runner: TaskRunner
-}) {
+export function createTaskTool(input: { subagents: AgentInfo[]; limits: TaskLimits; runner: TaskRunner }) {
   return defineTool({
     id: "task",
     description: taskDescription(input.subagents, input.limits),

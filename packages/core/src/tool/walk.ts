@@ -11,7 +11,12 @@ function ignored(relative: string) {
 /** Files under `root` matching `pattern`, skipping ignored folders, newest first. */
 export async function findFiles(root: string, pattern: string) {
   const found: { file: string; mtime: number }[] = []
-  for await (const relative of new Bun.Glob(pattern).scan({ cwd: root, onlyFiles: true, dot: false, followSymlinks: false })) {
+  for await (const relative of new Bun.Glob(pattern).scan({
+    cwd: root,
+    onlyFiles: true,
+    dot: false,
+    followSymlinks: false,
+  })) {
     if (ignored(relative)) continue
     const info = await stat(path.join(root, relative)).catch(() => undefined)
     if (info) found.push({ file: path.join(root, relative), mtime: info.mtimeMs })

@@ -15,7 +15,10 @@ test("project config overrides global; {env:} and {file:} are substituted", () =
   const home = temp()
   const project = temp()
   mkdirSync(path.join(home, "opencode"), { recursive: true })
-  writeFileSync(path.join(home, "opencode", "opencode.json"), JSON.stringify({ model: "a/global", small_model: "a/small" }))
+  writeFileSync(
+    path.join(home, "opencode", "opencode.json"),
+    JSON.stringify({ model: "a/global", small_model: "a/small" }),
+  )
   writeFileSync(path.join(project, "key.txt"), "from-file\n")
   writeFileSync(
     path.join(project, "opencode.jsonc"),

@@ -30,16 +30,28 @@ test("ask waits for a reply; headless runs refuse with a reason", async () => {
   let interactive = true
   const permissions = new Permissions(bus, () => interactive)
   const asked = bus.once(PermissionAsked)
-  const pending = permissions.ask({ sessionID: "ses_a", permission: "bash", patterns: ["ls"], rules: [{ bash: "ask" }] })
+  const pending = permissions.ask({
+    sessionID: "ses_a",
+    permission: "bash",
+    patterns: ["ls"],
+    rules: [{ bash: "ask" }],
+  })
   const request = await asked
   expect(permissions.list()).toHaveLength(1)
   expect(permissions.reply(request.id, "always")).toBe(true)
   expect(await pending).toEqual({ granted: true })
-  expect(await permissions.ask({ sessionID: "ses_a", permission: "bash", patterns: ["ls"], rules: [{ bash: "ask" }] })).toEqual({
+  expect(
+    await permissions.ask({ sessionID: "ses_a", permission: "bash", patterns: ["ls"], rules: [{ bash: "ask" }] }),
+  ).toEqual({
     granted: true,
   })
   interactive = false
-  const refused = await permissions.ask({ sessionID: "ses_b", permission: "bash", patterns: ["ls"], rules: [{ bash: "ask" }] })
+  const refused = await permissions.ask({
+    sessionID: "ses_b",
+    permission: "bash",
+    patterns: ["ls"],
+    rules: [{ bash: "ask" }],
+  })
   expect(refused.granted).toBe(false)
   expect(!refused.granted && refused.reason).toContain("nobody can answer")
   expect(permissions.reply("per_missing", "once")).toBe(false)

@@ -17,7 +17,10 @@ test("provider blocks resolve through the npm package they name, with the model'
   const model = resolveModel("local/qwen", local, {}, {})
   expect(model).toMatchObject({ providerID: "local", modelID: "qwen", cost: { input: 1, output: 2 } })
   expect(model.language).toMatchObject({ modelId: "qwen2.5-coder:7b" })
-  expect(resolveModel("claude/sonnet", local, {}, {}).language).toMatchObject({ modelId: "claude-sonnet-4-5", provider: "anthropic.messages" })
+  expect(resolveModel("claude/sonnet", local, {}, {}).language).toMatchObject({
+    modelId: "claude-sonnet-4-5",
+    provider: "anthropic.messages",
+  })
   expect(resolveModel("gpt/five", local, {}, {}).language).toMatchObject({ modelId: "five" })
 })
 

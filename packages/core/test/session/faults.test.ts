@@ -16,8 +16,17 @@ const model = startScriptedServer({
     const said = lastUser(request)
     const key = said.startsWith("CHILD") ? said : said.split(" ")[0]!
     const plan = plans.get(key)
-    if (said.startsWith("bg") && lastToolResults(request).length) return { text: `parent saw: ${lastToolResults(request)[0]!.output}` }
-    if (said.startsWith("bg")) return { toolCalls: [{ name: "task", input: { description: "flaky", prompt: "CHILD flaky", subagent_type: "general", background: true } }] }
+    if (said.startsWith("bg") && lastToolResults(request).length)
+      return { text: `parent saw: ${lastToolResults(request)[0]!.output}` }
+    if (said.startsWith("bg"))
+      return {
+        toolCalls: [
+          {
+            name: "task",
+            input: { description: "flaky", prompt: "CHILD flaky", subagent_type: "general", background: true },
+          },
+        ],
+      }
     return plan?.shift() ?? { text: `ok: ${said}` }
   },
 })
@@ -33,15 +42,21 @@ function setup(retry: Record<string, number> = {}) {
     directory,
     dbFile: ":memory:",
     config: scriptedProviderConfig(model.url, {
-      tandem: { title: false, retry: { attempts: 4, initial_delay_ms: 1, max_delay_ms: 5, ...retry }, background: { coalesce_ms: 0 } },
+      tandem: {
+        title: false,
+        retry: { attempts: 4, initial_delay_ms: 1, max_delay_ms: 5, ...retry },
+        background: { coalesce_ms: 0 },
+      },
     }),
   })
   engines.push(engine)
   return { engine, session: engine.store.createSession({ directory }) }
 }
 
-const ask = (engine: Engine, sessionID: string, text: string) => engine.runner.prompt(sessionID, { parts: [{ type: "text", text }] })
-const text = (reply: { parts: { type: string }[] }) => (reply.parts.find((p) => p.type === "text") as { text: string } | undefined)?.text
+const ask = (engine: Engine, sessionID: string, text: string) =>
+  engine.runner.prompt(sessionID, { parts: [{ type: "text", text }] })
+const text = (reply: { parts: { type: string }[] }) =>
+  (reply.parts.find((p) => p.type === "text") as { text: string } | undefined)?.text
 
 test("429 with retry-after, 500, a reset connection, a truncated and a malformed stream are retried, each visibly", async () => {
   const faults: Turn[] = [

@@ -23,8 +23,15 @@ const say = (text: string) => ({ parts: [{ type: "text" as const, text }] })
 test("multi-step tool use: a tool call, its result fed back, a final answer, usage accounted", async () => {
   const { engine, directory, calls } = setup({
     responder: queue([
-      { text: "Reading.", toolCalls: [{ name: "read", input: { filePath: "notes.txt" } }], usage: { input: 10, output: 5 } },
-      (request) => ({ text: `The file says: ${lastToolResults(request)[0]?.output.split("\n")[0]}`, usage: { input: 20, output: 7 } }),
+      {
+        text: "Reading.",
+        toolCalls: [{ name: "read", input: { filePath: "notes.txt" } }],
+        usage: { input: 10, output: 5 },
+      },
+      (request) => ({
+        text: `The file says: ${lastToolResults(request)[0]?.output.split("\n")[0]}`,
+        usage: { input: 20, output: 7 },
+      }),
     ]),
   })
   writeFileSync(path.join(directory, "notes.txt"), "alpha\nbeta\n")
@@ -39,7 +46,9 @@ test("multi-step tool use: a tool call, its result fed back, a final answer, usa
   expect(tool.state).toMatchObject({ status: "completed", input: { filePath: "notes.txt" } })
   expect((first.info as AssistantMessage).finish).toBe("tool-calls")
   expect(calls[1]!.messages.at(-1)).toMatchObject({ role: "tool", toolResults: [{ name: "read" }] })
-  expect(calls[0]!.tools).toEqual(expect.arrayContaining(["read", "write", "edit", "bash", "glob", "grep", "list", "task"]))
+  expect(calls[0]!.tools).toEqual(
+    expect.arrayContaining(["read", "write", "edit", "bash", "glob", "grep", "list", "task"]),
+  )
   const info = engine.store.getSession(session.id)!
   expect(info.tokens).toMatchObject({ input: 30, output: 12 })
   expect(engine.status.get(session.id)).toEqual({ type: "idle" })
@@ -57,10 +66,13 @@ test("a provider error is stored on the assistant message, never thrown", async 
 test("abort ends the turn with MessageAbortedError and closes running tools", async () => {
   const held = gate()
   const { engine, directory } = setup({
-    responder: queue([{ toolCalls: [{ name: "bash", input: { command: "sleep 30", description: "wait" } }] }, async () => {
-      await held.promise
-      return { text: "never" }
-    }]),
+    responder: queue([
+      { toolCalls: [{ name: "bash", input: { command: "sleep 30", description: "wait" } }] },
+      async () => {
+        await held.promise
+        return { text: "never" }
+      },
+    ]),
   })
   const session = engine.store.createSession({ directory })
   const running = engine.bus.once(PartUpdated, ({ part }) => part.type === "tool" && part.state.status === "running")
@@ -81,7 +93,9 @@ test("the blocking task tool runs a child session with parentID and returns its 
       if (lastUser(request) === "CHILD") return { text: "child report: 42" }
       const results = lastToolResults(request)
       if (results.length) return { text: `parent got: ${results[0]!.output.includes("child report: 42")}` }
-      return { toolCalls: [{ name: "task", input: { description: "Find answer", prompt: "CHILD", subagent_type: "general" } }] }
+      return {
+        toolCalls: [{ name: "task", input: { description: "Find answer", prompt: "CHILD", subagent_type: "general" } }],
+      }
     },
   })
   const session = engine.store.createSession({ directory })
@@ -124,7 +138,9 @@ test("an ask is published with the tool call, and a reply releases it", async ()
   expect(request).toMatchObject({ sessionID: session.id, permission: "bash", patterns: ["echo approved"] })
   expect(request.tool?.callID).toBeTruthy()
   engine.permissions.reply(request.id, "once")
-  expect((await reply).parts.find((p) => p.type === "text")).toMatchObject({ text: expect.stringContaining("approved") })
+  expect((await reply).parts.find((p) => p.type === "text")).toMatchObject({
+    text: expect.stringContaining("approved"),
+  })
 })
 
 test("headless: an ask is refused and the model is told why", async () => {
@@ -138,7 +154,9 @@ test("headless: an ask is refused and the model is told why", async () => {
   })
   const session = engine.store.createSession({ directory })
   const reply = await engine.runner.prompt(session.id, say("write"))
-  expect(reply.parts.find((p) => p.type === "text")).toMatchObject({ text: expect.stringContaining("nobody can answer") })
+  expect(reply.parts.find((p) => p.type === "text")).toMatchObject({
+    text: expect.stringContaining("nobody can answer"),
+  })
   expect(() => readFileSync(path.join(directory, "x.txt"))).toThrow()
 })
 
@@ -165,7 +183,9 @@ test("events are published after the write they announce", async () => {
   const { engine, directory } = setup({ responder: queue([{ text: "hello there" }]) })
   const session = engine.store.createSession({ directory })
   const checked: boolean[] = []
-  engine.bus.on(PartUpdated, ({ part }) => checked.push(engine.store.parts(part.messageID).some((p) => p.id === part.id)))
+  engine.bus.on(PartUpdated, ({ part }) =>
+    checked.push(engine.store.parts(part.messageID).some((p) => p.id === part.id)),
+  )
   const idle = engine.bus.once(SessionIdle, (e) => e.sessionID === session.id)
   await engine.runner.prompt(session.id, say("hi"))
   await idle
@@ -185,7 +205,6 @@ test("the small model titles a new session", async () => {
   expect(engine.store.getSession(session.id)?.title).toBe("Fixing the flaky tests")
 })
 
-
 test("task_id continues an earlier child session instead of starting a new one", async () => {
   let childCalls = 0
   const { engine, directory, calls } = setup({
@@ -198,29 +217,54 @@ test("task_id continues an earlier child session instead of starting a new one",
       const results = lastToolResults(request)
       if (said === "first") {
         if (results.length) return { text: results[0]!.output }
-        return { toolCalls: [{ name: "task", input: { description: "d", prompt: "CHILD one", subagent_type: "general" } }] }
+        return {
+          toolCalls: [{ name: "task", input: { description: "d", prompt: "CHILD one", subagent_type: "general" } }],
+        }
       }
       if (results.length) return { text: results[0]!.output }
       const earlier = /task_id: (ses_\S+)/.exec(JSON.stringify(request.messages))![1]!
-      return { toolCalls: [{ name: "task", input: { description: "d", prompt: "CHILD two", subagent_type: "general", task_id: earlier } }] }
+      return {
+        toolCalls: [
+          {
+            name: "task",
+            input: { description: "d", prompt: "CHILD two", subagent_type: "general", task_id: earlier },
+          },
+        ],
+      }
     },
   })
   const session = engine.store.createSession({ directory })
   await engine.runner.prompt(session.id, say("first"))
   const second = await engine.runner.prompt(session.id, say("second"))
   expect(engine.store.children(session.id)).toHaveLength(1)
-  expect(second.parts.find((p) => p.type === "text")).toMatchObject({ text: expect.stringContaining("child turn 2, history 2") })
+  expect(second.parts.find((p) => p.type === "text")).toMatchObject({
+    text: expect.stringContaining("child turn 2, history 2"),
+  })
   expect(calls.length).toBeGreaterThan(4)
 
   const foreign = await (async () => {
     const other = setup({
       responder: queue([
-        { toolCalls: [{ name: "task", input: { description: "d", prompt: "CHILD", subagent_type: "general", task_id: engine.store.children(session.id)[0]!.id } }] },
+        {
+          toolCalls: [
+            {
+              name: "task",
+              input: {
+                description: "d",
+                prompt: "CHILD",
+                subagent_type: "general",
+                task_id: engine.store.children(session.id)[0]!.id,
+              },
+            },
+          ],
+        },
         (request) => ({ text: lastToolResults(request)[0]!.output }),
       ]),
     })
     const s = other.engine.store.createSession({ directory: other.directory })
     return other.engine.runner.prompt(s.id, say("hijack"))
   })()
-  expect(foreign.parts.find((p) => p.type === "text")).toMatchObject({ text: expect.stringContaining("is not a task of this session") })
+  expect(foreign.parts.find((p) => p.type === "text")).toMatchObject({
+    text: expect.stringContaining("is not a task of this session"),
+  })
 })

@@ -8,7 +8,9 @@ test("dead processes are forgotten; live ones are reported so recovery waits for
   new Instances(db, 102).register(() => true)
   const third = new Instances(db, 103)
   expect(third.register((pid) => pid === 102)).toEqual([102])
-  expect((db.query("select pid from instance order by pid").all() as { pid: number }[]).map((r) => r.pid)).toEqual([102, 103])
+  expect((db.query("select pid from instance order by pid").all() as { pid: number }[]).map((r) => r.pid)).toEqual([
+    102, 103,
+  ])
   third.unregister()
   expect(new Instances(db, 104).register(() => false)).toEqual([])
 })

@@ -56,7 +56,12 @@ test("an atomic block that fails inside the group takes back only its own writes
   store.createSession({ directory: "/p", title: "also kept" })
   await nextTurn()
   expect(committed()).toBe(2)
-  expect(store.listSessions().map((s) => s.title).sort()).toEqual(["also kept", "kept"])
+  expect(
+    store
+      .listSessions()
+      .map((s) => s.title)
+      .sort(),
+  ).toEqual(["also kept", "kept"])
   expect(created).toEqual(["kept", "also kept"])
 })
 

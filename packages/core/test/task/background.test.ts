@@ -30,7 +30,11 @@ const background = (prompt: string, description = prompt) => ({
 })
 
 /** First call: the given tool calls; after their results: `then`. Delivered results get `onResult`. */
-function dispatcher(calls: Turn["toolCalls"], then: string, onResult: (request: ScriptRequest) => Turn = () => ({ text: "got results" })): Handler {
+function dispatcher(
+  calls: Turn["toolCalls"],
+  then: string,
+  onResult: (request: ScriptRequest) => Turn = () => ({ text: "got results" }),
+): Handler {
   return (request) => {
     const results = lastToolResults(request)
     if (!results.length) return { toolCalls: calls }
@@ -39,21 +43,30 @@ function dispatcher(calls: Turn["toolCalls"], then: string, onResult: (request: 
   }
 }
 
-function setup(responder: Responder, settings: Partial<BackgroundConfig> = {}, extra: { interactive?: boolean; permission?: Record<string, "allow" | "ask" | "deny"> } = {}) {
+function setup(
+  responder: Responder,
+  settings: Partial<BackgroundConfig> = {},
+  extra: { interactive?: boolean; permission?: Record<string, "allow" | "ask" | "deny"> } = {},
+) {
   const harness = testEngine({
     responder,
     interactive: extra.interactive,
-    config: { permission: extra.permission, tandem: { background: { coalesce_ms: 25, progress_interval_ms: 0, ...settings } } },
+    config: {
+      permission: extra.permission,
+      tandem: { background: { coalesce_ms: 25, progress_interval_ms: 0, ...settings } },
+    },
   })
   engines.push(harness.engine)
   return harness
 }
 
 /** A handler that answers `text` once `held` is released. */
-const answersWhenReleased = (held: ReturnType<typeof gate>, text: string): Handler => async () => {
-  await held.promise
-  return { text }
-}
+const answersWhenReleased =
+  (held: ReturnType<typeof gate>, text: string): Handler =>
+  async () => {
+    await held.promise
+    return { text }
+  }
 
 const say = (text: string) => ({ parts: [{ type: "text" as const, text }] })
 const texts = (engine: Engine, sessionID: string) =>
@@ -102,7 +115,11 @@ test("non-blocking, proven by order: the parent answers a second message while t
   const [part] = synthetic(engine, parent.id)
   expect(part!.state).toMatchObject({ status: "completed", input: { description: "Slow job", task_id: task!.id } })
   expect(part!.state.status === "completed" && part!.state.output).toContain('state="completed"')
-  expect(engine.background.get(task!.id)).toMatchObject({ state: "completed", delivery: "delivered", result: "child finished" })
+  expect(engine.background.get(task!.id)).toMatchObject({
+    state: "completed",
+    delivery: "delivered",
+    result: "child finished",
+  })
   const parentCalls = calls.filter((c) => !lastUser(c).startsWith("CHILD"))
   expect(parentCalls.at(-1)!.messages.at(-1)).toMatchObject({ role: "tool", toolResults: [{ name: "task" }] })
 })
@@ -144,9 +161,13 @@ test("results that end close together reach the parent in one model turn", async
   const release = gate()
   const { engine, directory, calls } = setup(
     byPrompt({
-      fan: dispatcher([background("CHILD a"), background("CHILD b"), background("CHILD c")], "dispatched three", (request) => ({
-        text: `results: ${lastToolResults(request).length}`,
-      })),
+      fan: dispatcher(
+        [background("CHILD a"), background("CHILD b"), background("CHILD c")],
+        "dispatched three",
+        (request) => ({
+          text: `results: ${lastToolResults(request).length}`,
+        }),
+      ),
       CHILD: async (request) => {
         await release.promise
         return { text: `done ${lastUser(request)}` }
@@ -192,7 +213,11 @@ test("exactly once: twenty concurrent completions, each delivered once, none twi
   const n = 20
   const { engine, directory } = setup(
     byPrompt({
-      many: dispatcher(Array.from({ length: n }, (_, i) => background(`CHILD ${i}`)), "dispatched", () => ({ text: "noted" })),
+      many: dispatcher(
+        Array.from({ length: n }, (_, i) => background(`CHILD ${i}`)),
+        "dispatched",
+        () => ({ text: "noted" }),
+      ),
       CHILD: answersWhenReleased(release, "r"),
     }),
     { coalesce_ms: 0, max_running: 0, max_running_per_session: 0, max_running_per_model: 0 },
@@ -207,14 +232,19 @@ test("exactly once: twenty concurrent completions, each delivered once, none twi
   const ids = delivered.map((d) => d.taskID)
   expect(new Set(ids).size).toBe(n)
   expect(synthetic(engine, parent.id)).toHaveLength(n)
-  expect(engine.background.list(parent.id).every((t) => t.delivery === "delivered" && t.state === "completed")).toBe(true)
+  expect(engine.background.list(parent.id).every((t) => t.delivery === "delivered" && t.state === "completed")).toBe(
+    true,
+  )
 })
 
 test("caps and FIFO: at most two per session run at once, started in dispatch order", async () => {
   const gates = Array.from({ length: 5 }, () => gate())
   const { engine, directory } = setup(
     byPrompt({
-      queue: dispatcher(gates.map((_, i) => background(`CHILD ${i}`)), "dispatched"),
+      queue: dispatcher(
+        gates.map((_, i) => background(`CHILD ${i}`)),
+        "dispatched",
+      ),
       CHILD: async (request) => {
         await gates[Number(lastUser(request).split(" ")[1])]!.promise
         return { text: "done" }
@@ -230,10 +260,21 @@ test("caps and FIFO: at most two per session run at once, started in dispatch or
   })
   const parent = engine.store.createSession({ directory })
   await engine.runner.prompt(parent.id, say("queue"))
-  expect(engine.background.list(parent.id).map((t) => t.state)).toEqual(["running", "running", "queued", "queued", "queued"])
-  const allDelivered = engine.bus.once(TaskDelivered, () => engine.background.list(parent.id).every((t) => t.delivery !== "pending"))
+  expect(engine.background.list(parent.id).map((t) => t.state)).toEqual([
+    "running",
+    "running",
+    "queued",
+    "queued",
+    "queued",
+  ])
+  const allDelivered = engine.bus.once(TaskDelivered, () =>
+    engine.background.list(parent.id).every((t) => t.delivery !== "pending"),
+  )
   for (const [i, g] of gates.entries()) {
-    const ended = engine.bus.once(TaskUpdated, (e) => e.task.description === `CHILD ${i}` && e.task.state === "completed")
+    const ended = engine.bus.once(
+      TaskUpdated,
+      (e) => e.task.description === `CHILD ${i}` && e.task.state === "completed",
+    )
     g.release()
     await ended
   }
@@ -246,7 +287,9 @@ test("caps and FIFO: at most two per session run at once, started in dispatch or
 test("nesting: a grandchild's result travels to its own parent, which finishes before reporting up", async () => {
   const { engine, directory } = setup(
     byPrompt({
-      top: dispatcher([background("CHILD middle")], "dispatched", (request) => ({ text: `top got: ${lastToolResults(request)[0]!.output.includes("middle saw leaf")}` })),
+      top: dispatcher([background("CHILD middle")], "dispatched", (request) => ({
+        text: `top got: ${lastToolResults(request)[0]!.output.includes("middle saw leaf")}`,
+      })),
       "CHILD middle": dispatcher([background("CHILD leaf")], "middle waiting", (request) => ({
         text: `middle saw ${lastToolResults(request)[0]!.output.includes("leaf result") ? "leaf" : "nothing"}`,
       })),
@@ -267,7 +310,9 @@ test("nesting: a grandchild's result travels to its own parent, which finishes b
 test("budgets: a step budget and a token budget end a task with its partial result, and say so", async () => {
   const { engine, directory } = setup(
     byPrompt({
-      budget: dispatcher([background("CHILD loop")], "dispatched", (request) => ({ text: lastToolResults(request)[0]!.output })),
+      budget: dispatcher([background("CHILD loop")], "dispatched", (request) => ({
+        text: lastToolResults(request)[0]!.output,
+      })),
       "CHILD loop": () => ({ text: "still going", toolCalls: [{ name: "glob", input: { pattern: "*.x" } }] }),
     }),
     { max_steps: 2 },
@@ -277,13 +322,23 @@ test("budgets: a step budget and a token budget end a task with its partial resu
   await engine.bus.once(TaskDelivered)
   await idleAfter(engine, parent.id)
   const [task] = engine.background.list(parent.id)
-  expect(task).toMatchObject({ state: "completed", reason: expect.stringContaining("step budget of 2"), usage: { steps: 2 } })
+  expect(task).toMatchObject({
+    state: "completed",
+    reason: expect.stringContaining("step budget of 2"),
+    usage: { steps: 2 },
+  })
   expect(texts(engine, parent.id).at(-1)).toContain('partial="true"')
 
   const tokens = setup(
     byPrompt({
-      budget: dispatcher([background("CHILD big")], "dispatched", (request) => ({ text: lastToolResults(request)[0]!.output })),
-      "CHILD big": () => ({ text: "big step", toolCalls: [{ name: "glob", input: { pattern: "*.x" } }], usage: { input: 600, output: 600 } }),
+      budget: dispatcher([background("CHILD big")], "dispatched", (request) => ({
+        text: lastToolResults(request)[0]!.output,
+      })),
+      "CHILD big": () => ({
+        text: "big step",
+        toolCalls: [{ name: "glob", input: { pattern: "*.x" } }],
+        usage: { input: 600, output: 600 },
+      }),
     }),
     { max_tokens: 1000 },
   )
@@ -291,21 +346,30 @@ test("budgets: a step budget and a token budget end a task with its partial resu
   await tokens.engine.runner.prompt(p2.id, say("budget"))
   await tokens.engine.bus.once(TaskDelivered)
   const [t2] = tokens.engine.background.list(p2.id)
-  expect(t2).toMatchObject({ state: "completed", reason: expect.stringContaining("token budget of 1000"), usage: { steps: 1 } })
+  expect(t2).toMatchObject({
+    state: "completed",
+    reason: expect.stringContaining("token budget of 1000"),
+    usage: { steps: 1 },
+  })
 })
 
 test("cancel cascades to descendants, and a cancelled task still delivers a cancelled result", async () => {
   const never = gate()
   const { engine, directory } = setup(
     byPrompt({
-      tree: dispatcher([background("CHILD middle")], "dispatched", (request) => ({ text: lastToolResults(request)[0]!.output })),
+      tree: dispatcher([background("CHILD middle")], "dispatched", (request) => ({
+        text: lastToolResults(request)[0]!.output,
+      })),
       "CHILD middle": dispatcher([background("CHILD leaf")], "middle waiting"),
       "CHILD leaf": answersWhenReleased(never, "unreachable"),
     }),
     { resume_parent: false },
   )
   const parent = engine.store.createSession({ directory })
-  const leafRunning = engine.bus.once(TaskUpdated, (e) => e.task.description === "CHILD leaf" && e.task.state === "running")
+  const leafRunning = engine.bus.once(
+    TaskUpdated,
+    (e) => e.task.description === "CHILD leaf" && e.task.state === "running",
+  )
   await engine.runner.prompt(parent.id, say("tree"))
   await leafRunning
   const [middle] = engine.background.list(parent.id)
@@ -358,7 +422,9 @@ test("aborting the parent's turn leaves background tasks running; cancel_on_abor
 
 test("permissions: a background child's ask names its parent; headless, it is refused with a reason the child sees", async () => {
   const responder = byPrompt({
-    ask: dispatcher([background("CHILD shell")], "dispatched", (request) => ({ text: lastToolResults(request)[0]!.output })),
+    ask: dispatcher([background("CHILD shell")], "dispatched", (request) => ({
+      text: lastToolResults(request)[0]!.output,
+    })),
     "CHILD shell": (request) => {
       const results = lastToolResults(request)
       if (results.length) return { text: `child saw: ${results[0]!.output}` }
@@ -416,7 +482,12 @@ test("a running foreground task can be moved to the background", async () => {
     byPrompt({
       fg: (request) => {
         const results = lastToolResults(request)
-        if (!results.length) return { toolCalls: [{ name: "task", input: { description: "fg job", prompt: "CHILD fg", subagent_type: "general" } }] }
+        if (!results.length)
+          return {
+            toolCalls: [
+              { name: "task", input: { description: "fg job", prompt: "CHILD fg", subagent_type: "general" } },
+            ],
+          }
         if (results[0]!.output.includes("Background task started")) return { text: "moved on" }
         return { text: `result: ${results[0]!.output.includes("fg result")}` }
       },
@@ -440,7 +511,9 @@ test("a wall-time budget stops a task that does not finish, keeping what it had"
   const never = gate()
   const { engine, directory } = setup(
     byPrompt({
-      slow: dispatcher([background("CHILD stuck")], "dispatched", (request) => ({ text: lastToolResults(request)[0]!.output })),
+      slow: dispatcher([background("CHILD stuck")], "dispatched", (request) => ({
+        text: lastToolResults(request)[0]!.output,
+      })),
       "CHILD stuck": answersWhenReleased(never, "too late"),
     }),
     { max_duration_ms: 50 },
@@ -448,7 +521,10 @@ test("a wall-time budget stops a task that does not finish, keeping what it had"
   const parent = engine.store.createSession({ directory })
   await engine.runner.prompt(parent.id, say("slow"))
   await engine.bus.once(TaskDelivered)
-  expect(engine.background.list(parent.id)[0]).toMatchObject({ state: "completed", reason: expect.stringContaining("time budget of 50 ms") })
+  expect(engine.background.list(parent.id)[0]).toMatchObject({
+    state: "completed",
+    reason: expect.stringContaining("time budget of 50 ms"),
+  })
   never.release()
 })
 
@@ -462,7 +538,12 @@ test("task_cancel: the parent's model cancels its own task; other sessions' task
         if (step === 1) return { toolCalls: [background("CHILD doomed")] }
         if (step === 2) {
           const id = /<task id="(tsk_[^"]+)"/.exec(lastToolResults(request)[0]!.output)![1]!
-          return { toolCalls: [{ name: "task_cancel", input: { task_id: id } }, { name: "task_cancel", input: { task_id: "tsk_other" } }] }
+          return {
+            toolCalls: [
+              { name: "task_cancel", input: { task_id: id } },
+              { name: "task_cancel", input: { task_id: "tsk_other" } },
+            ],
+          }
         }
         const cancels = request.messages.flatMap((m) => m.toolResults ?? []).filter((r) => r.name === "task_cancel")
         return { text: cancels.map((r) => r.output.split("\n")[0]).join(" | ") }
@@ -474,7 +555,13 @@ test("task_cancel: the parent's model cancels its own task; other sessions' task
   const parent = engine.store.createSession({ directory })
   const reply = await engine.runner.prompt(parent.id, say("stop"))
   const text = reply.parts.find((p) => p.type === "text")
-  expect(text?.type === "text" && text.text).toMatch(/^Cancelled tsk_.* \| no background task tsk_other in this session$/)
-  expect(engine.background.list(parent.id)[0]).toMatchObject({ state: "cancelled", reason: "cancelled by the parent agent", delivery: "delivered" })
+  expect(text?.type === "text" && text.text).toMatch(
+    /^Cancelled tsk_.* \| no background task tsk_other in this session$/,
+  )
+  expect(engine.background.list(parent.id)[0]).toMatchObject({
+    state: "cancelled",
+    reason: "cancelled by the parent agent",
+    delivery: "delivered",
+  })
   never.release()
 })

@@ -15,7 +15,12 @@ const responder: Responder = (request) => {
     return {
       toolCalls: Array.from({ length: Number(fan[1]) }, (_, i) => ({
         name: "task",
-        input: { description: `job ${fan[2]}.${i}`, prompt: `CHILD ${fan[2]}.${i}`, subagent_type: "general", background: true },
+        input: {
+          description: `job ${fan[2]}.${i}`,
+          prompt: `CHILD ${fan[2]}.${i}`,
+          subagent_type: "general",
+          background: true,
+        },
       })),
     }
   return { text: "ack" }
@@ -26,13 +31,32 @@ function loadEngine(options: { dbFile?: string } = {}) {
     responder,
     record: false,
     ...options,
-    config: { tandem: { background: { max_running: 16, max_running_per_session: 8, max_running_per_model: 12, progress_interval_ms: 50 } } },
+    config: {
+      tandem: {
+        background: {
+          max_running: 16,
+          max_running_per_session: 8,
+          max_running_per_model: 12,
+          progress_interval_ms: 50,
+        },
+      },
+    },
   })
 }
 
-async function round(engine: ReturnType<typeof loadEngine>["engine"], directory: string, parents: number, perParent: number, tag: string) {
+async function round(
+  engine: ReturnType<typeof loadEngine>["engine"],
+  directory: string,
+  parents: number,
+  perParent: number,
+  tag: string,
+) {
   const sessions = Array.from({ length: parents }, () => engine.store.createSession({ directory }))
-  await Promise.all(sessions.map((s, i) => engine.runner.prompt(s.id, { parts: [{ type: "text", text: `FAN ${perParent} ${tag}${i}` }] })))
+  await Promise.all(
+    sessions.map((s, i) =>
+      engine.runner.prompt(s.id, { parts: [{ type: "text", text: `FAN ${perParent} ${tag}${i}` }] }),
+    ),
+  )
   await Promise.all(sessions.map((s) => engine.background.settled(s.id)))
   return sessions
 }
@@ -43,7 +67,8 @@ test("a thousand background tasks with caps in force: all delivered once, caps n
   const perParent = new Map<string, number>()
   let peakPerParent = 0
   engine.bus.on(TaskUpdated, ({ task }) => {
-    const delta = task.state === "running" ? 1 : ["completed", "error", "cancelled", "interrupted"].includes(task.state) ? -1 : 0
+    const delta =
+      task.state === "running" ? 1 : ["completed", "error", "cancelled", "interrupted"].includes(task.state) ? -1 : 0
     if (!delta) return
     perParent.set(task.parentSessionID, (perParent.get(task.parentSessionID) ?? 0) + delta)
     peakPerParent = Math.max(peakPerParent, perParent.get(task.parentSessionID)!)
@@ -55,7 +80,10 @@ test("a thousand background tasks with caps in force: all delivered once, caps n
   expect(tasks).toHaveLength(1000)
   expect(tasks.every((t) => t.state === "completed" && t.delivery === "delivered")).toBe(true)
   for (const s of sessions) {
-    const parts = engine.store.messages(s.id).flatMap((m) => m.parts).filter((p) => p.type === "tool" && p.metadata?.synthetic)
+    const parts = engine.store
+      .messages(s.id)
+      .flatMap((m) => m.parts)
+      .filter((p) => p.type === "tool" && p.metadata?.synthetic)
     expect(parts).toHaveLength(100)
   }
   expect(peak).toBeLessThanOrEqual(12)
@@ -70,31 +98,51 @@ test("two engines writing one SQLite file at once stay consistent", async () => 
   const dbFile = path.join(tempProject("tandem-shared-"), "shared.db")
   const a = loadEngine({ dbFile })
   const b = loadEngine({ dbFile })
-  const [left, right] = await Promise.all([round(a.engine, a.directory, 3, 40, "a"), round(b.engine, b.directory, 3, 40, "b")])
-  for (const [harness, sessions] of [[a, left], [b, right]] as const)
-    expect(sessions.flatMap((s) => harness.engine.background.list(s.id)).every((t) => t.delivery === "delivered")).toBe(true)
+  const [left, right] = await Promise.all([
+    round(a.engine, a.directory, 3, 40, "a"),
+    round(b.engine, b.directory, 3, 40, "b"),
+  ])
+  for (const [harness, sessions] of [
+    [a, left],
+    [b, right],
+  ] as const)
+    expect(sessions.flatMap((s) => harness.engine.background.list(s.id)).every((t) => t.delivery === "delivered")).toBe(
+      true,
+    )
   expect(a.engine.ledger.listAll(1000)).toHaveLength(240)
   expect(a.engine.db.query("pragma integrity_check").get()).toEqual({ integrity_check: "ok" })
   await a.engine.close()
   await b.engine.close()
 }, 120_000)
 
-test.skipIf(!process.env.TANDEM_SOAK)("soak: rounds of background work for minutes, memory and slots stay flat", async () => {
-  const { engine, directory } = loadEngine({ dbFile: path.join(tempProject("tandem-soak-"), "soak.db") })
-  const minutes = Number(process.env.TANDEM_SOAK_MINUTES ?? 3)
-  const until = Date.now() + minutes * 60_000
-  const rows: string[] = []
-  let rounds = 0
-  while (Date.now() < until) {
-    await round(engine, directory, 5, 40, `s${rounds}`)
-    rounds++
-    Bun.gc(true)
-    const rss = process.memoryUsage().rss / 1024 / 1024
-    const heap = process.memoryUsage().heapUsed / 1024 / 1024
-    rows.push(`| ${rounds} | ${rounds * 200} | ${rss.toFixed(0)} | ${heap.toFixed(0)} | ${engine.background.scheduler.stats().running} | ${engine.bus.size} |`)
-    expect(engine.background.scheduler.stats()).toEqual({ running: 0, queued: 0 })
-  }
-  console.log(["| round | tasks so far | RSS (MB) | heap (MB) | running | bus listeners |", "|---|---|---|---|---|---|", ...rows].join("\n"))
-  expect(engine.db.query("pragma integrity_check").get()).toEqual({ integrity_check: "ok" })
-  await engine.close()
-}, 60 * 60_000)
+test.skipIf(!process.env.TANDEM_SOAK)(
+  "soak: rounds of background work for minutes, memory and slots stay flat",
+  async () => {
+    const { engine, directory } = loadEngine({ dbFile: path.join(tempProject("tandem-soak-"), "soak.db") })
+    const minutes = Number(process.env.TANDEM_SOAK_MINUTES ?? 3)
+    const until = Date.now() + minutes * 60_000
+    const rows: string[] = []
+    let rounds = 0
+    while (Date.now() < until) {
+      await round(engine, directory, 5, 40, `s${rounds}`)
+      rounds++
+      Bun.gc(true)
+      const rss = process.memoryUsage().rss / 1024 / 1024
+      const heap = process.memoryUsage().heapUsed / 1024 / 1024
+      rows.push(
+        `| ${rounds} | ${rounds * 200} | ${rss.toFixed(0)} | ${heap.toFixed(0)} | ${engine.background.scheduler.stats().running} | ${engine.bus.size} |`,
+      )
+      expect(engine.background.scheduler.stats()).toEqual({ running: 0, queued: 0 })
+    }
+    console.log(
+      [
+        "| round | tasks so far | RSS (MB) | heap (MB) | running | bus listeners |",
+        "|---|---|---|---|---|---|",
+        ...rows,
+      ].join("\n"),
+    )
+    expect(engine.db.query("pragma integrity_check").get()).toEqual({ integrity_check: "ok" })
+    await engine.close()
+  },
+  60 * 60_000,
+)

@@ -30,7 +30,9 @@ test("bash: abort kills the command", async () => {
 
 test("bash: long output keeps its start and end, and says what was cut", async () => {
   const { ctx } = toolContext()
-  const outcome = ok(await BashTool.execute({ command: `head -c ${MAX_OUTPUT * 2} /dev/zero | tr '\\0' 'a'; echo END` }, ctx))
+  const outcome = ok(
+    await BashTool.execute({ command: `head -c ${MAX_OUTPUT * 2} /dev/zero | tr '\\0' 'a'; echo END` }, ctx),
+  )
   expect(outcome.output.length).toBeLessThan(MAX_OUTPUT + 200)
   expect(outcome.output).toContain("characters cut")
   expect(outcome.output).toContain("END")

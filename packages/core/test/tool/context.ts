@@ -1,7 +1,14 @@
 import { mkdtempSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
-import type { PermissionAsk, PermissionOutcome, ToolContext, ToolOutcome, ToolSuccess, ToolFailure } from "../../src/tool/tool"
+import type {
+  PermissionAsk,
+  PermissionOutcome,
+  ToolContext,
+  ToolOutcome,
+  ToolSuccess,
+  ToolFailure,
+} from "../../src/tool/tool"
 
 /** A temporary project and a tool context over it whose permission answers the test scripts. */
 export function toolContext(answer: (ask: PermissionAsk) => PermissionOutcome = () => ({ granted: true })) {

@@ -31,9 +31,15 @@ test("write and edit: create, replace once or all, and refuse ambiguity", async 
   ok(await WriteTool.execute({ filePath: "src/new.ts", content: "a b a\n" }, ctx))
   expect(readFileSync(path.join(directory, "src/new.ts"), "utf8")).toBe("a b a\n")
   expect(asks.at(-1)).toMatchObject({ permission: "edit", patterns: [path.join("src", "new.ts")] })
-  expect(failed(await EditTool.execute({ filePath: "src/new.ts", oldString: "a", newString: "c" }, ctx)).error).toContain("2 times")
-  expect(failed(await EditTool.execute({ filePath: "src/new.ts", oldString: "zzz", newString: "c" }, ctx)).error).toContain("not found")
-  expect(failed(await EditTool.execute({ filePath: "src/new.ts", oldString: "b", newString: "b" }, ctx)).error).toContain("same")
+  expect(
+    failed(await EditTool.execute({ filePath: "src/new.ts", oldString: "a", newString: "c" }, ctx)).error,
+  ).toContain("2 times")
+  expect(
+    failed(await EditTool.execute({ filePath: "src/new.ts", oldString: "zzz", newString: "c" }, ctx)).error,
+  ).toContain("not found")
+  expect(
+    failed(await EditTool.execute({ filePath: "src/new.ts", oldString: "b", newString: "b" }, ctx)).error,
+  ).toContain("same")
   ok(await EditTool.execute({ filePath: "src/new.ts", oldString: "b", newString: "B" }, ctx))
   ok(await EditTool.execute({ filePath: "src/new.ts", oldString: "a", newString: "$&x", replaceAll: true }, ctx))
   expect(readFileSync(path.join(directory, "src/new.ts"), "utf8")).toBe("$&x B $&x\n")
@@ -52,17 +58,29 @@ test("confinement: .., absolute paths and symlinks out of the project need exter
   const outside = path.join(os.tmpdir(), `tandem-outside-${process.pid}`)
   mkdirSync(outside, { recursive: true })
   writeFileSync(path.join(outside, "secret.txt"), "secret")
-  const refused = toolContext((ask) => (ask.permission === "external_directory" ? { granted: false, reason: "denied by the configuration" } : { granted: true }))
+  const refused = toolContext((ask) =>
+    ask.permission === "external_directory"
+      ? { granted: false, reason: "denied by the configuration" }
+      : { granted: true },
+  )
   symlinkSync(outside, path.join(refused.directory, "link"))
-  for (const filePath of [path.join("..", path.basename(outside), "secret.txt"), path.join(outside, "secret.txt"), "link/secret.txt"]) {
+  for (const filePath of [
+    path.join("..", path.basename(outside), "secret.txt"),
+    path.join(outside, "secret.txt"),
+    "link/secret.txt",
+  ]) {
     const outcome = failed(await ReadTool.execute({ filePath }, refused.ctx))
     expect(outcome.error).toContain("outside the project directory")
   }
-  expect(failed(await WriteTool.execute({ filePath: "link/new.txt", content: "x" }, refused.ctx)).error).toContain("outside")
+  expect(failed(await WriteTool.execute({ filePath: "link/new.txt", content: "x" }, refused.ctx)).error).toContain(
+    "outside",
+  )
   expect(existsSync(path.join(outside, "new.txt"))).toBe(false)
   expect(refused.asks.every((a) => a.permission === "external_directory")).toBe(true)
   const allowed = toolContext()
-  expect(ok(await ReadTool.execute({ filePath: path.join(outside, "secret.txt") }, allowed.ctx)).output).toContain("secret")
+  expect(ok(await ReadTool.execute({ filePath: path.join(outside, "secret.txt") }, allowed.ctx)).output).toContain(
+    "secret",
+  )
   expect(allowed.asks[0]).toMatchObject({ permission: "external_directory" })
 })
 

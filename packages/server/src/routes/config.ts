@@ -20,7 +20,11 @@ function providers(engine: Engine) {
         {
           id: modelID,
           providerID: id,
-          api: { id: model.id ?? modelID, url: block.options?.baseURL ?? "", npm: block.npm ?? "@ai-sdk/openai-compatible" },
+          api: {
+            id: model.id ?? modelID,
+            url: block.options?.baseURL ?? "",
+            npm: block.npm ?? "@ai-sdk/openai-compatible",
+          },
           name: model.name ?? modelID,
           capabilities: {
             temperature: true,
@@ -31,7 +35,11 @@ function providers(engine: Engine) {
             output: { text: true, audio: false, image: false, video: false, pdf: false },
             interleaved: false,
           },
-          cost: { input: model.cost?.input ?? 0, output: model.cost?.output ?? 0, cache: { read: model.cost?.cache_read ?? 0, write: 0 } },
+          cost: {
+            input: model.cost?.input ?? 0,
+            output: model.cost?.output ?? 0,
+            cache: { read: model.cost?.cache_read ?? 0, write: 0 },
+          },
           limit: { context: model.limit?.context ?? 128_000, output: model.limit?.output ?? 32_000 },
           status: "active" as const,
           options: {},

@@ -49,5 +49,7 @@ function stream(c: Context, engine: Engine, heartbeatMs: number, wrap: (event: E
 export function eventRoutes(engine: Engine, heartbeatMs = HEARTBEAT_MS) {
   return new Hono()
     .get("/event", (c) => stream(c, engine, heartbeatMs, (event) => event))
-    .get("/global/event", (c) => stream(c, engine, heartbeatMs, (payload) => ({ directory: engine.directory, payload })))
+    .get("/global/event", (c) =>
+      stream(c, engine, heartbeatMs, (payload) => ({ directory: engine.directory, payload })),
+    )
 }

@@ -4,7 +4,9 @@ import type { Engine } from "@tandem/core/engine"
 import { PermissionReply } from "@tandem/core/permission/permission"
 import { badRequest, notFound, readBody } from "../errors"
 
-export const ReplyBody = z.object({ reply: PermissionReply, message: z.string().optional() }).meta({ id: "PermissionReplyBody" })
+export const ReplyBody = z
+  .object({ reply: PermissionReply, message: z.string().optional() })
+  .meta({ id: "PermissionReplyBody" })
 export const RespondBody = z.object({ response: PermissionReply }).meta({ id: "PermissionRespondBody" })
 
 /** `GET /permission`, `POST /permission/:id/reply`, and the older per-session respond route. */

@@ -56,7 +56,8 @@ export function sessionRoutes(engine: Engine) {
       if (!body.ok) return badRequest(c, body.message)
       if (body.data.parentID && !store.getSession(body.data.parentID))
         return notFound(c, `parent session ${body.data.parentID} not found`)
-      if (body.data.agent && !engine.agents.has(body.data.agent)) return badRequest(c, `agent "${body.data.agent}" does not exist`)
+      if (body.data.agent && !engine.agents.has(body.data.agent))
+        return badRequest(c, `agent "${body.data.agent}" does not exist`)
       const info = store.createSession({
         directory: engine.directory,
         parentID: body.data.parentID,

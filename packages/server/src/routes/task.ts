@@ -22,7 +22,8 @@ export function taskRoutes(engine: Engine) {
     })
     .post("/task/:taskID/cancel", async (c) => {
       const id = c.req.param("taskID")
-      if (!id.startsWith("tsk_") && !id.startsWith("ses_")) return badRequest(c, `"${id}" is not a task id (tsk_…)`, "Params")
+      if (!id.startsWith("tsk_") && !id.startsWith("ses_"))
+        return badRequest(c, `"${id}" is not a task id (tsk_…)`, "Params")
       const task = background.cancel(id, "cancelled through the API")
       if (!task) return notFound(c, `task ${id} not found`)
       await background.wait([task.id], "all", CANCEL_WAIT_MS)
