@@ -36,6 +36,8 @@ export type AskInput = {
   permission: string
   patterns: string[]
   metadata?: Record<string, unknown>
+  /** Ask even where the rules allow (a deny still refuses at once). */
+  askEvenIfAllowed?: boolean
   tool?: { messageID: string; callID: string }
   /** Rule sets to apply, strictest wins (global, agent, ancestors). */
   rules: (PermissionConfig | undefined)[]
@@ -66,7 +68,8 @@ export class Permissions {
           granted: false,
           reason: `permission "${input.permission}" is denied for ${pattern} by the configuration`,
         }
-      if (action === "ask" && !this.isApproved(input, pattern)) needsAsk.push(pattern)
+      const asks = action === "ask" || input.askEvenIfAllowed
+      if (asks && !this.isApproved(input, pattern)) needsAsk.push(pattern)
     }
     if (needsAsk.length === 0) return { granted: true }
     if (!this.interactive())

@@ -1,8 +1,7 @@
 import { z } from "zod"
-import { mkdir } from "node:fs/promises"
-import path from "node:path"
 import { defineTool, fail } from "./tool"
 import { guardPath } from "./path-guard"
+import { writeResolved } from "./safe-write"
 import description from "./edit.txt" with { type: "text" }
 
 function countLines(text: string) {
@@ -22,7 +21,7 @@ export const EditTool = defineTool({
     if (args.oldString === args.newString) return fail("oldString and newString are the same; nothing to change")
     const guarded = await guardPath(ctx, args.filePath)
     if (!guarded.ok) return fail(guarded.error)
-    const relative = path.relative(ctx.directory, guarded.path)
+    const relative = guarded.relative
     const file = Bun.file(guarded.path)
     const exists = await file.exists()
     if (!exists && args.oldString !== "") return fail(`file not found: ${args.filePath}`)
@@ -46,8 +45,8 @@ export const EditTool = defineTool({
     }
     const permission = await ctx.ask({ permission: "edit", patterns: [relative], metadata: { filePath: guarded.path } })
     if (!permission.granted) return fail(permission.reason)
-    await mkdir(path.dirname(guarded.path), { recursive: true })
-    await Bun.write(guarded.path, after)
+    const failure = await writeResolved(guarded.path, after)
+    if (failure) return fail(failure)
     const removed = countLines(args.oldString)
     const added = countLines(args.newString)
     return {

@@ -1,8 +1,8 @@
 import { z } from "zod"
-import path from "node:path"
 import { defineTool, fail } from "./tool"
-import { guardPath } from "./path-guard"
-import { findFiles } from "./walk"
+import { displayPath } from "./path-guard"
+import { searchScope } from "./search-scope"
+import { findFiles, outsideNote } from "./walk"
 import template from "./glob.txt" with { type: "text" }
 
 export const GLOB_LIMIT = 100
@@ -15,14 +15,14 @@ export const GlobTool = defineTool({
     path: z.string().optional().describe("The directory to search (default: the project directory)"),
   }),
   async execute(args, ctx) {
-    const guarded = await guardPath(ctx, args.path ?? ".")
-    if (!guarded.ok) return fail(guarded.error)
-    const files = await findFiles(guarded.path, args.pattern)
-    const shown = files.slice(0, GLOB_LIMIT).map((f) => path.relative(ctx.directory, f.file))
+    const scope = await searchScope(ctx, args.path ?? ".", args.pattern)
+    if (!scope.ok) return fail(scope.error)
+    const { files, outside } = await findFiles(scope.base, scope.pattern, scope.within)
+    const shown = files.slice(0, GLOB_LIMIT).map((f) => displayPath(ctx, f.file))
     const more = files.length > GLOB_LIMIT ? `\n\n(${files.length - GLOB_LIMIT} more; narrow the pattern)` : ""
     return {
       title: args.pattern,
-      output: shown.length ? shown.join("\n") + more : "No files found.",
+      output: (shown.length ? shown.join("\n") + more : "No files found.") + outsideNote(outside),
       metadata: { count: files.length, truncated: files.length > GLOB_LIMIT },
     }
   },

@@ -1,8 +1,8 @@
 import { z } from "zod"
-import path from "node:path"
 import { defineTool, fail } from "./tool"
-import { guardPath } from "./path-guard"
-import { findFiles } from "./walk"
+import { displayPath } from "./path-guard"
+import { searchScope } from "./search-scope"
+import { findFiles, outsideNote } from "./walk"
 import template from "./grep.txt" with { type: "text" }
 
 export const GREP_LIMIT = 100
@@ -23,12 +23,10 @@ export const GrepTool = defineTool({
     } catch (error) {
       return fail(`invalid regular expression: ${error instanceof Error ? error.message : String(error)}`)
     }
-    const guarded = await guardPath(ctx, args.path ?? ".")
-    if (!guarded.ok) return fail(guarded.error)
-    const files = await findFiles(
-      guarded.path,
-      args.include ? (args.include.includes("/") ? args.include : `**/${args.include}`) : "**/*",
-    )
+    const include = args.include ? (/[\\/]/.test(args.include) ? args.include : `**/${args.include}`) : "**/*"
+    const scope = await searchScope(ctx, args.path ?? ".", include)
+    if (!scope.ok) return fail(scope.error)
+    const { files, outside } = await findFiles(scope.base, scope.pattern, scope.within)
     const matches: string[] = []
     let total = 0
     for (const { file } of files) {
@@ -40,14 +38,13 @@ export const GrepTool = defineTool({
       lines.forEach((line, i) => {
         if (!regex.test(line)) return
         total++
-        if (matches.length < GREP_LIMIT)
-          matches.push(`${path.relative(ctx.directory, file)}:${i + 1}: ${line.slice(0, 500)}`)
+        if (matches.length < GREP_LIMIT) matches.push(`${displayPath(ctx, file)}:${i + 1}: ${line.slice(0, 500)}`)
       })
     }
     const more = total > GREP_LIMIT ? `\n\n(${total - GREP_LIMIT} more matches; narrow the pattern or path)` : ""
     return {
       title: args.pattern,
-      output: matches.length ? matches.join("\n") + more : "No matches found.",
+      output: (matches.length ? matches.join("\n") + more : "No matches found.") + outsideNote(outside),
       metadata: { matches: total, truncated: total > GREP_LIMIT },
     }
   },

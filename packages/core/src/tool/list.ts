@@ -2,8 +2,8 @@ import { z } from "zod"
 import path from "node:path"
 import { stat } from "node:fs/promises"
 import { defineTool, fail } from "./tool"
-import { guardPath } from "./path-guard"
-import { IGNORED } from "./walk"
+import { guardPath, isInside, projectRoot, resolveReal } from "./path-guard"
+import { IGNORED, outsideNote } from "./walk"
 import template from "./list.txt" with { type: "text" }
 
 export const LIST_LIMIT = 100
@@ -23,10 +23,18 @@ export const ListTool = defineTool({
     if (!info.isDirectory()) return fail(`${args.path} is a file; use the read tool`)
     const skip = (args.ignore ?? []).map((pattern) => new Bun.Glob(pattern))
     const entries: string[] = []
+    const within = [projectRoot(ctx), guarded.path]
     let total = 0
-    for await (const relative of new Bun.Glob("**/*").scan({ cwd: guarded.path, onlyFiles: true, dot: false })) {
+    let outside = 0
+    const scan = new Bun.Glob("**/*").scan({ cwd: guarded.path, onlyFiles: true, dot: false, followSymlinks: false })
+    for await (const relative of scan) {
       if (relative.split(path.sep).some((segment) => IGNORED.includes(segment))) continue
       if (skip.some((glob) => glob.match(relative))) continue
+      const real = resolveReal(guarded.path, relative)
+      if (!real || !within.some((root) => isInside(root, real))) {
+        outside++
+        continue
+      }
       total++
       if (entries.length < LIST_LIMIT) entries.push(relative)
     }
@@ -44,8 +52,8 @@ export const ListTool = defineTool({
     }
     if (total > LIST_LIMIT) lines.push(`\n(${total - LIST_LIMIT} more entries; list a subfolder)`)
     return {
-      title: path.relative(ctx.directory, guarded.path) || ".",
-      output: lines.join("\n"),
+      title: guarded.relative,
+      output: lines.join("\n") + outsideNote(outside),
       metadata: { count: total, truncated: total > LIST_LIMIT },
     }
   },

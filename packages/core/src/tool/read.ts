@@ -1,6 +1,5 @@
 import { z } from "zod"
 import { stat } from "node:fs/promises"
-import path from "node:path"
 import { defineTool, fail } from "./tool"
 import { guardPath } from "./path-guard"
 import template from "./read.txt" with { type: "text" }
@@ -42,7 +41,7 @@ export const ReadTool = defineTool({
       ? `\n\n(${lines.length - start - shown.length} more lines; continue with offset ${start + shown.length + 1})`
       : `\n\n(end of file, ${lines.length} lines)`
     return {
-      title: path.relative(ctx.directory, file) || args.filePath,
+      title: guarded.relative,
       output: (body.join("\n") || "(empty file)") + tail,
       metadata: { lines: shown.length, truncated: more },
     }

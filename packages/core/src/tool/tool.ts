@@ -9,6 +9,8 @@ export type PermissionAsk = {
   permission: string
   patterns: string[]
   metadata?: Record<string, unknown>
+  /** Ask even where the rules allow: for input the rules cannot be trusted to judge. */
+  askEvenIfAllowed?: boolean
 }
 
 /** Everything a tool may touch, handed in explicitly so a test can pass its own. */

@@ -1,5 +1,6 @@
 import { stat } from "node:fs/promises"
 import path from "node:path"
+import { isInside, resolveReal } from "./path-guard"
 
 /** Folders no search looks into. */
 export const IGNORED = ["node_modules", ".git", "dist", "build", ".tools", ".cache", "coverage"]
@@ -8,9 +9,21 @@ function ignored(relative: string) {
   return relative.split(path.sep).some((segment) => IGNORED.includes(segment))
 }
 
-/** Files under `root` matching `pattern`, skipping ignored folders, newest first. */
-export async function findFiles(root: string, pattern: string) {
-  const found: { file: string; mtime: number }[] = []
+export type Found = {
+  /** Matching files, newest first, by the resolved path the tool may open. */
+  files: { file: string; mtime: number }[]
+  /** Matches left out because they resolve (through a symlink) outside every allowed root. */
+  outside: number
+}
+
+/**
+ * Files under `root` matching `pattern`, skipping ignored folders, newest first. A match is
+ * kept only when its resolved path lies inside one of `within`, so a symlink in the tree never
+ * leads a search to a file it may not see.
+ */
+export async function findFiles(root: string, pattern: string, within: string[]): Promise<Found> {
+  const files: Found["files"] = []
+  let outside = 0
   for await (const relative of new Bun.Glob(pattern).scan({
     cwd: root,
     onlyFiles: true,
@@ -18,8 +31,18 @@ export async function findFiles(root: string, pattern: string) {
     followSymlinks: false,
   })) {
     if (ignored(relative)) continue
-    const info = await stat(path.join(root, relative)).catch(() => undefined)
-    if (info) found.push({ file: path.join(root, relative), mtime: info.mtimeMs })
+    const real = resolveReal(root, relative)
+    if (!real || !within.some((allowed) => isInside(allowed, real))) {
+      outside++
+      continue
+    }
+    const info = await stat(real).catch(() => undefined)
+    if (info?.isFile()) files.push({ file: real, mtime: info.mtimeMs })
   }
-  return found.sort((a, b) => b.mtime - a.mtime || a.file.localeCompare(b.file))
+  return { files: files.sort((a, b) => b.mtime - a.mtime || a.file.localeCompare(b.file)), outside }
+}
+
+/** A line telling the model that some matches were withheld, or nothing. */
+export function outsideNote(outside: number) {
+  return outside ? `\n\n(${outside} match(es) lead outside the project through symlinks and were left out)` : ""
 }

@@ -1,8 +1,7 @@
 import { z } from "zod"
-import { mkdir } from "node:fs/promises"
-import path from "node:path"
 import { defineTool, fail } from "./tool"
 import { guardPath } from "./path-guard"
+import { writeResolved } from "./safe-write"
 import description from "./write.txt" with { type: "text" }
 
 export const WriteTool = defineTool({
@@ -15,12 +14,12 @@ export const WriteTool = defineTool({
   async execute(args, ctx) {
     const guarded = await guardPath(ctx, args.filePath)
     if (!guarded.ok) return fail(guarded.error)
-    const relative = path.relative(ctx.directory, guarded.path)
+    const relative = guarded.relative
     const permission = await ctx.ask({ permission: "edit", patterns: [relative], metadata: { filePath: guarded.path } })
     if (!permission.granted) return fail(permission.reason)
     const existed = await Bun.file(guarded.path).exists()
-    await mkdir(path.dirname(guarded.path), { recursive: true })
-    await Bun.write(guarded.path, args.content)
+    const failure = await writeResolved(guarded.path, args.content)
+    if (failure) return fail(failure)
     return {
       title: relative,
       output: `${existed ? "Overwrote" : "Created"} ${relative} (${args.content.length} characters).`,
