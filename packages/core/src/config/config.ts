@@ -4,6 +4,7 @@ import os from "node:os"
 import path from "node:path"
 import { mergeDeep } from "remeda"
 import { parseJsonc } from "./jsonc"
+import type { Secrets } from "./secrets"
 
 export const PermissionAction = z.enum(["allow", "ask", "deny"])
 export type PermissionAction = z.infer<typeof PermissionAction>
@@ -140,13 +141,25 @@ export class ConfigError extends Error {
   }
 }
 
-/** Replaces `{env:VAR}` and `{file:path}` in raw config text, as opencode does. */
-export function substitute(text: string, dir: string, env: Record<string, string | undefined>) {
+/**
+ * Replaces `{env:VAR}` and `{file:path}` in raw config text, as opencode does. Each value put in
+ * is handed to `found`, so it can be kept from ever leaving the engine.
+ */
+export function substitute(
+  text: string,
+  dir: string,
+  env: Record<string, string | undefined>,
+  found: (value: string) => void = () => {},
+) {
+  const put = (value: string) => {
+    found(value)
+    return JSON.stringify(value).slice(1, -1)
+  }
   return text
-    .replace(/\{env:([^}]+)\}/g, (_, name: string) => JSON.stringify(env[name] ?? "").slice(1, -1))
+    .replace(/\{env:([^}]+)\}/g, (_, name: string) => put(env[name] ?? ""))
     .replace(/\{file:([^}]+)\}/g, (_, file: string) => {
       const resolved = file.startsWith("~/") ? path.join(os.homedir(), file.slice(2)) : path.resolve(dir, file)
-      return JSON.stringify(readFileSync(resolved, "utf8").trim()).slice(1, -1)
+      return put(readFileSync(resolved, "utf8").trim())
     })
 }
 
@@ -154,11 +167,12 @@ export function substitute(text: string, dir: string, env: Record<string, string
 export function readConfigFile(
   file: string,
   env: Record<string, string | undefined> = process.env,
+  secrets?: Secrets,
 ): Config | undefined {
   if (!existsSync(file)) return undefined
   let raw: unknown
   try {
-    raw = parseJsonc(substitute(readFileSync(file, "utf8"), path.dirname(file), env))
+    raw = parseJsonc(substitute(readFileSync(file, "utf8"), path.dirname(file), env, (value) => secrets?.add(value)))
   } catch (error) {
     throw new ConfigError(file, error instanceof Error ? error.message : String(error))
   }
@@ -174,8 +188,15 @@ export function globalConfigDirectory(env: Record<string, string | undefined> = 
 
 const names = ["config.json", "opencode.json", "opencode.jsonc"]
 
-/** Global config, then the project's (`opencode.json` / `opencode.jsonc` in the directory), merged. */
-export function loadConfig(directory: string, env: Record<string, string | undefined> = process.env): Config {
+/**
+ * Global config, then the project's (`opencode.json` / `opencode.jsonc` in the directory), merged.
+ * Substituted values and provider options are recorded in `secrets` when given.
+ */
+export function loadConfig(
+  directory: string,
+  env: Record<string, string | undefined> = process.env,
+  secrets?: Secrets,
+): Config {
   const files = [
     ...names.map((name) => path.join(globalConfigDirectory(env), name)),
     ...names.slice(1).map((name) => path.join(directory, name)),
@@ -183,9 +204,10 @@ export function loadConfig(directory: string, env: Record<string, string | undef
   ]
   let merged: Config = {}
   for (const file of files) {
-    const config = readConfigFile(file, env)
+    const config = readConfigFile(file, env, secrets)
     if (config) merged = mergeDeep(merged, config) as Config
   }
+  secrets?.addConfig(merged)
   return merged
 }
 

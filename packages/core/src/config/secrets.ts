@@ -1,0 +1,79 @@
+import type { Config } from "./config"
+
+/** What a masked value is replaced with. */
+export const MASK = "[redacted]"
+
+/** Shorter values are too likely to occur by chance in ordinary text to be masked by value. */
+const MIN_LENGTH = 4
+
+/** Provider options that name an address, not a credential: shown, with any credentials in them masked. */
+const ADDRESS_OPTIONS = new Set(["baseURL"])
+
+const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+
+/**
+ * The secret values of one engine: everything `{env:…}` and `{file:…}` put into the config and
+ * every provider option value. Text leaving the engine (HTTP bodies, events, logs, errors, tool
+ * output) goes through `mask`, which replaces each value wherever it appears, JSON-escaped
+ * forms included, whatever key or sentence it sits in.
+ */
+export class Secrets {
+  private values = new Set<string>()
+  private pattern: RegExp | undefined
+
+  /** Records a value to mask. Short or non-string values are ignored. */
+  add(value: unknown) {
+    if (typeof value !== "string" || value.length < MIN_LENGTH || this.values.has(value)) return
+    this.values.add(value)
+    const escaped = JSON.stringify(value).slice(1, -1)
+    if (escaped !== value) this.values.add(escaped)
+    this.pattern = undefined
+  }
+
+  /** Records every provider option value of a config (headers included; addresses by their credentials). */
+  addConfig(config: Config) {
+    for (const block of Object.values(config.provider ?? {}))
+      for (const [key, value] of Object.entries(block.options ?? {})) {
+        if (ADDRESS_OPTIONS.has(key) && typeof value === "string") this.addAddress(value)
+        else this.addDeep(value)
+      }
+  }
+
+  get size() {
+    return this.values.size
+  }
+
+  /** `text` with every secret value replaced by the mask. */
+  mask(text: string) {
+    if (this.values.size === 0) return text
+    this.pattern ??= new RegExp(
+      [...this.values]
+        .sort((a, b) => b.length - a.length)
+        .map(escapeRegex)
+        .join("|"),
+      "g",
+    )
+    return text.replace(this.pattern, MASK)
+  }
+
+  /** A copy of a JSON value with every secret masked, in keys and values alike. */
+  maskJson<T>(value: T): T {
+    if (this.values.size === 0 || value === undefined) return value
+    return JSON.parse(this.mask(JSON.stringify(value))) as T
+  }
+
+  private addDeep(value: unknown) {
+    if (typeof value === "string") return this.add(value)
+    if (Array.isArray(value)) return value.forEach((item) => this.addDeep(item))
+    if (value && typeof value === "object") for (const inner of Object.values(value)) this.addDeep(inner)
+  }
+
+  /** The user, password and query of an address are credentials; its host and path are not. */
+  private addAddress(address: string) {
+    const url = URL.parse(address)
+    if (!url) return this.add(address)
+    if (url.username) this.add(decodeURIComponent(url.username))
+    if (url.password) this.add(decodeURIComponent(url.password))
+    for (const value of url.searchParams.values()) this.add(value)
+  }
+}
