@@ -23,6 +23,7 @@ import type { Tool, ToolContext } from "./tool/tool"
 import { createTaskCancelTool, createTaskStatusTool } from "./tool/task-control"
 import { BackgroundTasks } from "./task/background"
 import { Ledger } from "./task/ledger"
+import { FileVersions } from "./tool/file-versions"
 import { receipt } from "./task/format"
 
 export type EngineOptions = {
@@ -205,6 +206,7 @@ export function createEngine(options: EngineOptions) {
     permissions,
     config,
     directory,
+    fileVersions: new FileVersions(),
     agents,
     maxSteps: settings.max_steps,
     retry: settings.retry,

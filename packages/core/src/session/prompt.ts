@@ -5,6 +5,7 @@ import type { AgentInfo } from "../agent/agent"
 import type { Config, PermissionConfig } from "../config/config"
 import type { Permissions } from "../permission/permission"
 import type { ResolvedModel } from "../provider/provider"
+import type { FileVersions } from "../tool/file-versions"
 import type { Tool, ToolContext } from "../tool/tool"
 import {
   emptyTokens,
@@ -60,6 +61,8 @@ export type LoopDeps = {
   permissions: Permissions
   config: Config
   directory: string
+  /** What each session last saw of each file; the file tools check it before writing. */
+  fileVersions: FileVersions
   agents: Map<string, AgentInfo>
   maxSteps: number
   title: boolean
@@ -293,6 +296,7 @@ export class SessionRunner {
       agent: agent.name,
       model,
       directory: this.deps.directory,
+      fileVersions: this.deps.fileVersions,
       abort,
       ask: (request) =>
         permissions.ask({

@@ -28,7 +28,9 @@ export const ReadTool = defineTool({
     if (!permission.granted) return fail(permission.reason)
     const bytes = new Uint8Array(await Bun.file(file).arrayBuffer())
     if (bytes.subarray(0, 8000).includes(0)) return fail(`${args.filePath} is a binary file`)
-    const lines = new TextDecoder().decode(bytes).split("\n")
+    const text = new TextDecoder().decode(bytes)
+    ctx.fileVersions.remember(ctx.sessionID, file, text)
+    const lines = text.split("\n")
     if (lines.at(-1) === "") lines.pop()
     const start = (args.offset ?? 1) - 1
     const limit = args.limit ?? DEFAULT_LIMIT

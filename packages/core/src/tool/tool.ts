@@ -1,5 +1,6 @@
 import type { z } from "zod"
 import type { ModelRef } from "../session/message"
+import type { FileVersions } from "./file-versions"
 
 /** The outcome of asking for a permission: granted, or refused with a reason the model sees. */
 export type PermissionOutcome = { granted: true } | { granted: false; reason: string }
@@ -24,6 +25,8 @@ export type ToolContext = {
   /** The project directory; file tools are confined to it unless permission allows otherwise. */
   directory: string
   abort: AbortSignal
+  /** What each session last saw of each file, so writes do not overwrite changes they never saw. */
+  fileVersions: FileVersions
   /** Asks the permission service; resolves once allowed, refused, or answered by a user. */
   ask(request: PermissionAsk): Promise<PermissionOutcome>
   /** Publishes a live title / metadata update on the running tool part. */

@@ -15,11 +15,31 @@ export const WriteTool = defineTool({
     const guarded = await guardPath(ctx, args.filePath)
     if (!guarded.ok) return fail(guarded.error)
     const relative = guarded.relative
+    const versions = ctx.fileVersions
+    /** Why this session may not overwrite the file as it is now, if it may not. */
+    const stale = async () => {
+      const file = Bun.file(guarded.path)
+      if (!(await file.exists())) return undefined
+      return versions.stale(ctx.sessionID, guarded.path, await file.text(), relative)
+    }
+    const early = await stale()
+    if (early) return fail(early)
     const permission = await ctx.ask({ permission: "edit", patterns: [relative], metadata: { filePath: guarded.path } })
     if (!permission.granted) return fail(permission.reason)
-    const existed = await Bun.file(guarded.path).exists()
-    const failure = await writeResolved(guarded.path, args.content)
-    if (failure) return fail(failure)
+    const outcome = await versions.exclusive(
+      guarded.path,
+      async (): Promise<{ error: string } | { existed: boolean }> => {
+        const existed = await Bun.file(guarded.path).exists()
+        const refused = await stale()
+        if (refused) return { error: refused }
+        const error = await writeResolved(guarded.path, args.content)
+        if (error) return { error }
+        versions.remember(ctx.sessionID, guarded.path, args.content)
+        return { existed }
+      },
+    )
+    if ("error" in outcome) return fail(outcome.error)
+    const { existed } = outcome
     return {
       title: relative,
       output: `${existed ? "Overwrote" : "Created"} ${relative} (${args.content.length} characters).`,

@@ -1,6 +1,7 @@
 import { mkdtempSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
+import { FileVersions } from "../../src/tool/file-versions"
 import type {
   PermissionAsk,
   PermissionOutcome,
@@ -23,6 +24,7 @@ export function toolContext(answer: (ask: PermissionAsk) => PermissionOutcome = 
     agent: "build",
     directory,
     abort: abort.signal,
+    fileVersions: new FileVersions(),
     ask: async (request) => {
       asks.push(request)
       return answer(request)
