@@ -10,6 +10,8 @@ import { sessionRoutes } from "./routes/session"
 import { taskRoutes } from "./routes/task"
 import { projectRoutes } from "./routes/project"
 import { openapi } from "./openapi"
+import { passwordMatches, requestGuard } from "./request-guard"
+import { tandemSettings } from "@tandem/core/config/config"
 import "./events"
 
 export type AppOptions = {
@@ -17,6 +19,8 @@ export type AppOptions = {
   password?: string
   /** Interval of `server.heartbeat` on idle event streams (default 10 s). */
   heartbeatMs?: number
+  /** The host name the server listens on: requests addressed to it are served besides loopback ones. */
+  hostname?: string
 }
 
 /** The password from the environment, as opencode names it or as Tandem does. */
@@ -27,9 +31,19 @@ export function passwordFromEnv(env: Record<string, string | undefined> = proces
 /** The HTTP app over an engine: opencode-compatible routes, SSE and the OpenAPI document. */
 export function createApp(engine: Engine, options: AppOptions = {}) {
   const app = new Hono()
+  const server = tandemSettings(engine.config).server
+  app.use(
+    "*",
+    requestGuard({
+      hostname: options.hostname,
+      hosts: server.hosts,
+      cors: server.cors,
+      maxBodyBytes: server.max_body_bytes,
+    }),
+  )
   if (options.password) {
     const password = options.password
-    app.use("*", basicAuth({ verifyUser: (_user, given) => given === password, realm: "tandem" }))
+    app.use("*", basicAuth({ verifyUser: (_user, given) => passwordMatches(given, password), realm: "tandem" }))
   }
   app.onError((error, c) => {
     if (error instanceof HTTPException) return error.getResponse()

@@ -57,7 +57,11 @@ test("sessions: create, get, list, patch, children, delete; unknown ids are 404,
 
 test("bodies are validated: malformed JSON and wrong shapes get a 400 that says what is wrong", async () => {
   const session = await read(app.request("/session", json({})))
-  const broken = await app.request(`/session/${session.id}/message`, { method: "POST", body: "{not json" })
+  const broken = await app.request(`/session/${session.id}/message`, {
+    method: "POST",
+    body: "{not json",
+    headers: { "content-type": "application/json" },
+  })
   expect(broken.status).toBe(400)
   expect((await read(broken)).data.message).toContain("not valid JSON")
   const wrong = await app.request(`/session/${session.id}/message`, json({ parts: [{ type: "text" }] }))

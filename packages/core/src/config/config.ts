@@ -100,6 +100,23 @@ export const RetryConfig = z
   .loose()
 export type RetryConfig = z.infer<typeof RetryConfig>
 
+/** How the HTTP server treats what reaches it, in `tandem.server`. */
+export const ServerConfig = z
+  .object({
+    /** Origins of browser pages allowed to call the API across origins (CORS), e.g. "https://app.example". */
+    cors: z.array(z.string()).default([]),
+    /** Host names served besides loopback and the listening hostname (a proxy's or a LAN name). */
+    hosts: z.array(z.string()).default([]),
+    /** Largest request body accepted, in bytes. */
+    max_body_bytes: z
+      .number()
+      .int()
+      .positive()
+      .default(20 * 1024 * 1024),
+  })
+  .loose()
+export type ServerConfig = z.infer<typeof ServerConfig>
+
 /** Tandem's own settings, in the `tandem` block of opencode.json. */
 export const TandemConfig = z
   .object({
@@ -109,6 +126,7 @@ export const TandemConfig = z
     max_steps: z.number().int().positive().default(100),
     background: BackgroundConfig.default(BackgroundConfig.parse({})),
     retry: RetryConfig.default(RetryConfig.parse({})),
+    server: ServerConfig.default(ServerConfig.parse({})),
   })
   .loose()
 export type TandemConfig = z.infer<typeof TandemConfig>
