@@ -2,6 +2,7 @@ import path from "node:path"
 import { Bus } from "./bus/bus"
 import { loadAgents, type AgentInfo } from "./agent/agent"
 import { loadConfig, tandemSettings, type Config } from "./config/config"
+import { Secrets } from "./config/secrets"
 import { Permissions } from "./permission/permission"
 import { defaultModel, parseModel, resolveModel, type ProviderFactory, type ResolvedModel } from "./provider/provider"
 import { SessionRunner } from "./session/prompt"
@@ -48,7 +49,9 @@ const fileTools: Tool[] = [ReadTool, WriteTool, EditTool, BashTool, GlobTool, Gr
 export function createEngine(options: EngineOptions) {
   const directory = path.resolve(options.directory)
   const env = options.env ?? process.env
-  const config = options.config ?? loadConfig(directory, env)
+  const secrets = new Secrets()
+  const config = options.config ?? loadConfig(directory, env, secrets)
+  if (options.config) secrets.addConfig(options.config)
   const settings = tandemSettings(config)
   const builtins = options.builtins ?? {}
   const bus = new Bus()
@@ -248,6 +251,8 @@ export function createEngine(options: EngineOptions) {
   return {
     directory,
     config,
+    /** Values that never leave the engine: everything going out is masked with `secrets.mask`. */
+    secrets,
     bus,
     db,
     /** The store's group commit: `writes.after(fn)` runs fn once what is written so far is committed. */

@@ -11,6 +11,7 @@ import { taskRoutes } from "./routes/task"
 import { projectRoutes } from "./routes/project"
 import { openapi } from "./openapi"
 import { passwordMatches, requestGuard } from "./request-guard"
+import { maskSecrets } from "./mask-secrets"
 import { tandemSettings } from "@tandem/core/config/config"
 import "./events"
 
@@ -41,17 +42,16 @@ export function createApp(engine: Engine, options: AppOptions = {}) {
       maxBodyBytes: server.max_body_bytes,
     }),
   )
+  app.use("*", maskSecrets(engine.secrets))
   if (options.password) {
     const password = options.password
     app.use("*", basicAuth({ verifyUser: (_user, given) => passwordMatches(given, password), realm: "tandem" }))
   }
   app.onError((error, c) => {
     if (error instanceof HTTPException) return error.getResponse()
-    console.error("request failed", c.req.method, c.req.path, error)
-    return c.json(
-      { name: "UnknownError", data: { message: error instanceof Error ? error.message : String(error) } },
-      500,
-    )
+    const message = engine.secrets.mask(error instanceof Error ? error.message : String(error))
+    console.error("request failed", c.req.method, c.req.path, engine.secrets.mask(String(error?.stack ?? error)))
+    return c.json({ name: "UnknownError", data: { message } }, 500)
   })
   app.notFound((c) =>
     c.json({ name: "NotFoundError", data: { message: `no route ${c.req.method} ${c.req.path}` } }, 404),

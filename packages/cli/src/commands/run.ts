@@ -32,7 +32,7 @@ export async function runConversation(engine: Engine, input: Conversation) {
       })
       if (reply.info.role === "assistant" && reply.info.error) {
         stop()
-        console.error(red(`error: ${reply.info.error.data.message}`))
+        console.error(red(`error: ${engine.secrets.mask(reply.info.error.data.message)}`))
         return 1
       }
     }
@@ -40,7 +40,7 @@ export async function runConversation(engine: Engine, input: Conversation) {
     stop()
     const last = engine.store.messages(session.id).findLast((m) => m.info.role === "assistant")
     if (last?.info.role === "assistant" && last.info.error) {
-      console.error(red(`error: ${last.info.error.data.message}`))
+      console.error(red(`error: ${engine.secrets.mask(last.info.error.data.message)}`))
       return 1
     }
     const usage = engine.store.getSession(session.id)
@@ -50,7 +50,7 @@ export async function runConversation(engine: Engine, input: Conversation) {
   } catch (error) {
     stop()
     if (error instanceof PromptError || error instanceof ModelNotFoundError) {
-      console.error(red(`error: ${error.message}`))
+      console.error(red(`error: ${engine.secrets.mask(error.message)}`))
       return 1
     }
     throw error

@@ -11,7 +11,8 @@ function stream(c: Context, engine: Engine, heartbeatMs: number, wrap: (event: E
   return streamSSE(c, async (sse) => {
     const queue: string[] = []
     let wake: (() => void) | undefined
-    const serialise = (event: Envelope) => JSON.stringify(wrap({ id: ascending("event"), ...event }))
+    const serialise = (event: Envelope) =>
+      engine.secrets.mask(JSON.stringify(wrap({ id: ascending("event"), ...event })))
     const send = (data: string) => {
       queue.push(data)
       wake?.()
