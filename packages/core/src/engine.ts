@@ -4,7 +4,14 @@ import { loadAgents, type AgentInfo } from "./agent/agent"
 import { loadConfig, tandemSettings, type Config } from "./config/config"
 import { Secrets } from "./config/secrets"
 import { Permissions } from "./permission/permission"
-import { defaultModel, parseModel, resolveModel, type ProviderFactory, type ResolvedModel } from "./provider/provider"
+import {
+  defaultModel,
+  parseModel,
+  providerKeyVariables,
+  resolveModel,
+  type ProviderFactory,
+  type ResolvedModel,
+} from "./provider/provider"
 import { SessionRunner } from "./session/prompt"
 import { StatusTracker } from "./session/status"
 import { Store } from "./session/store"
@@ -52,6 +59,7 @@ export function createEngine(options: EngineOptions) {
   const secrets = new Secrets()
   const config = options.config ?? loadConfig(directory, env, secrets)
   if (options.config) secrets.addConfig(options.config)
+  for (const variable of providerKeyVariables) secrets.add(env[variable])
   const settings = tandemSettings(config)
   const builtins = options.builtins ?? {}
   const bus = new Bus()

@@ -25,6 +25,9 @@ const known: Record<string, { npm: string; env: string }> = {
   openai: { npm: "@ai-sdk/openai", env: "OPENAI_API_KEY" },
 }
 
+/** The environment variables built-in providers read their keys from. */
+export const providerKeyVariables = Object.values(known).map((info) => info.env)
+
 const packages: Record<string, ProviderFactory> = {
   "@ai-sdk/openai-compatible": ({ providerID, modelID, config }) =>
     createOpenAICompatible({
