@@ -1,4 +1,5 @@
 import { blocksOf, type MessagesRequest } from "./anthropic-wire"
+import { countTokens } from "./script"
 
 /** Input usage as Anthropic reports it: the three parts add up to the request's input. */
 export type CacheUsage = {
@@ -11,15 +12,10 @@ export type CacheUsage = {
 }
 
 export type PromptCacheOptions = {
-  /** Block boundaries before a breakpoint that are checked for an earlier entry; Anthropic documents 20. */
+  /** Block boundaries checked for an earlier entry, the breakpoint's own and those before it; Anthropic documents 20. */
   lookback?: number
   /** Prefixes shorter than this are neither written nor read (Anthropic: 1024 to 4096 by model); default 0. */
   minTokens?: number
-}
-
-/** Tokens of a text, deterministically: four characters a token, rounded up. */
-export function countTokens(text: string) {
-  return Math.ceil(text.length / 4)
 }
 
 type Block = { key: string; tokens: number; breakpoint: boolean }
@@ -54,7 +50,8 @@ function cacheBlocks(body: MessagesRequest): Block[] {
 /**
  * A simulation of Anthropic's prompt cache. Each block's prefix (everything up to and including it, from the
  * model on) has a chained hash; a request reads the longest prefix written by an earlier request that ends at one
- * of its breakpoints or at most `lookback` blocks before one, and writes the prefixes ending at its breakpoints.
+ * of its breakpoints or within the `lookback` block boundaries ending there, and writes the prefixes ending at its
+ * breakpoints.
  * Entries never expire. Tokens are counted with `countTokens` over each block's JSON without `cache_control`.
  */
 export function createPromptCache(options: PromptCacheOptions = {}) {
@@ -79,7 +76,7 @@ export function createPromptCache(options: PromptCacheOptions = {}) {
       const breakpoints = blocks.flatMap((block, i) => (block.breakpoint && cacheable(i) ? [i] : []))
       let hit = -1
       for (const b of breakpoints) {
-        for (let j = b; j >= Math.max(0, b - lookback) && j > hit; j--) {
+        for (let j = b; j > b - lookback && j >= 0 && j > hit; j--) {
           if (entries.has(hashes[j]!)) {
             hit = j
             break

@@ -8,13 +8,18 @@ export const MAX_CACHE_BREAKPOINTS = 4
 /** The smallest `thinking.budget_tokens` Anthropic accepts. */
 export const MIN_THINKING_BUDGET = 1024
 
-type Rule = (body: MessagesRequest, issued: IssuedThinking) => string | undefined
+/** What a rule reads besides the body: what the server signed, and the betas of the `anthropic-beta` header. */
+export type RuleContext = { issued: IssuedThinking; betas: string[] }
 
-const thinkingBudget: Rule = (body) => {
+type Rule = (body: MessagesRequest, context: RuleContext) => string | undefined
+
+const thinkingBudget: Rule = (body, { betas }) => {
   if (body.thinking?.type !== "enabled") return
   if (body.thinking.budget_tokens < MIN_THINKING_BUDGET)
     return `thinking.enabled.budget_tokens: must be at least ${MIN_THINKING_BUDGET}`
-  if (body.max_tokens <= body.thinking.budget_tokens)
+  // With interleaved thinking the budget spans the whole tool loop, so it may exceed one response's max_tokens.
+  const interleaved = betas.some((beta) => beta.startsWith("interleaved-thinking"))
+  if (!interleaved && body.max_tokens <= body.thinking.budget_tokens)
     return "`max_tokens` must be greater than `thinking.budget_tokens`"
 }
 
@@ -90,7 +95,7 @@ const toolPairing: Rule = (body) => {
   }
 }
 
-const thinkingUnmodified: Rule = (body, issued) => {
+const thinkingUnmodified: Rule = (body, { issued }) => {
   for (const [i, message] of body.messages.entries()) {
     for (const [k, block] of blocksOf(message.content).entries()) {
       if (block.type === "thinking") {
@@ -123,11 +128,11 @@ const RULES: Rule[] = [thinkingBudget, cacheBreakpoints, turns, toolPairing, thi
 
 /**
  * The first documented request rule of Anthropic's Messages API that `body` breaks, worded as the API's error
- * message; undefined when the request is valid. `issued` is what the server has signed so far.
+ * message; undefined when the request is valid.
  */
-export function messagesViolation(body: MessagesRequest, issued: IssuedThinking) {
+export function messagesViolation(body: MessagesRequest, context: RuleContext) {
   for (const rule of RULES) {
-    const violation = rule(body, issued)
+    const violation = rule(body, context)
     if (violation) return violation
   }
 }

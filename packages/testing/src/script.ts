@@ -118,6 +118,11 @@ export function splitText(text: string, chunks?: number) {
   return text.match(/\S+\s*|\s+/g) ?? []
 }
 
+/** Tokens of a text, deterministically: four characters a token, rounded up. */
+export function countTokens(text: string) {
+  return Math.ceil(text.length / 4)
+}
+
 /** Usage of a turn: scripted, or about four characters per token. */
 export function usageOf(turn: Turn, request: ScriptRequest) {
   if (turn.usage) return turn.usage

@@ -200,7 +200,8 @@ export function startScriptedAnthropic(options: ScriptedAnthropicOptions): Scrip
       return reject(exchange, 400, `${issue.path.join(".")}: ${issue.message}`)
     }
     const body = parsed.data
-    const violation = messagesViolation(body, issued)
+    const betas = (req.headers.get("anthropic-beta") ?? "").split(",").map((beta) => beta.trim())
+    const violation = messagesViolation(body, { issued, betas })
     if (violation) return reject(exchange, 400, violation)
 
     const request = fromMessagesRequest(body, req.signal)

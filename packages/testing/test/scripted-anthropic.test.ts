@@ -296,6 +296,21 @@ describe("rules of the Messages API", () => {
     expect(server!.requests.map((r) => r.accepted)).toEqual([true, true])
   })
 
+  test("with interleaved thinking the budget may exceed max_tokens", async () => {
+    start(queue([{ text: "ok" }]))
+    const response = await fetch(`${server!.url}/messages`, {
+      method: "POST",
+      headers: { ...headers, "anthropic-beta": "interleaved-thinking-2025-05-14" },
+      body: JSON.stringify({
+        model: "m",
+        max_tokens: 1024,
+        thinking: { type: "enabled", budget_tokens: 4096 },
+        messages: [user("a")],
+      }),
+    })
+    expect(response.status).toBe(200)
+  })
+
   test("a rejected request does not use up a scripted turn", async () => {
     start(queue([{ text: "the only turn" }]))
     expect((await post({ messages: [user("a"), user("b")] })).status).toBe(400)
