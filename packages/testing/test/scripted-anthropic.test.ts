@@ -319,6 +319,21 @@ describe("rules of the Messages API", () => {
     expect(server!.calls).toHaveLength(1)
   })
 
+  test("a scripted fault answers in the API's error shape", async () => {
+    start(queue([{ fault: { status: 529 } }, { error: "boom" }]))
+    const overloaded = await post({ messages: [user("a")] })
+    expect(overloaded).toEqual({
+      status: 529,
+      body: { type: "error", error: { type: "overloaded_error", message: "scripted fault 529" } },
+    })
+    const failed = await post({ messages: [user("a")] })
+    expect(failed).toEqual({ status: 500, body: { type: "error", error: { type: "api_error", message: "boom" } } })
+    expect(server!.requests.map((r) => [r.accepted, r.status, r.usage])).toEqual([
+      [true, 529, undefined],
+      [true, 500, undefined],
+    ])
+  })
+
   test("requests without the version header are refused", async () => {
     start(queue([]))
     const response = await fetch(`${server!.url}/messages`, {

@@ -255,6 +255,20 @@ describe("rules of the Responses API", () => {
     expect(server!.requests.at(-1)).toMatchObject({ accepted: false, status: 400, error: answer.body.error.message })
   })
 
+  test("a scripted fault answers in the API's error shape", async () => {
+    start(queue([{ fault: { status: 429, retryAfter: 1 } }]))
+    const response = await fetch(`${server!.url}/responses`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ model: "gpt-5", input: "hi" }),
+    })
+    expect(response.status).toBe(429)
+    expect(response.headers.get("retry-after")).toBe("1")
+    expect(await response.json()).toEqual({
+      error: { message: "scripted fault 429", type: "rate_limit_exceeded", param: null, code: null },
+    })
+  })
+
   test("reasoning and its call sent back inline with encrypted content are accepted", async () => {
     start(queue([{ toolCalls: [{ name: "lookup", input: { key: "a" }, id: "call_1" }] }, { text: "done" }]))
     const items = await reasonedCall(false)
