@@ -22,6 +22,11 @@ export const Fault = z.union([
 /** What the scripted model answers for one call. */
 export const Turn = z.object({
   reasoning: z.string().optional(),
+  /**
+   * Wire servers with thinking (Anthropic Messages): the turn also thinks in a `redacted_thinking` block, sent
+   * before the thinking of `reasoning`, whose opaque data the client must return unmodified.
+   */
+  redactedThinking: z.boolean().optional(),
   text: z.string().optional(),
   toolCalls: z.array(ScriptedToolCall).optional(),
   /** Pieces to stream the text in; default: split at whitespace, keeping it. */
@@ -30,7 +35,18 @@ export const Turn = z.object({
   chunkDelayMs: z.number().nonnegative().optional(),
   /** The call fails with this message. */
   error: z.string().optional(),
-  usage: z.object({ input: z.number(), output: z.number() }).optional(),
+  /**
+   * Usage to report instead of the counted one. `input` is every input token of the call; wire servers that
+   * simulate a prompt cache report `cacheRead` and `cacheWrite` (default 0) as parts of it instead of simulating.
+   */
+  usage: z
+    .object({
+      input: z.number(),
+      output: z.number(),
+      cacheRead: z.number().optional(),
+      cacheWrite: z.number().optional(),
+    })
+    .optional(),
   fault: Fault.optional(),
 })
 export type Turn = z.infer<typeof Turn>
@@ -43,8 +59,12 @@ export type ScriptRequest = {
     text: string
     toolCalls?: { id: string; name: string; input: unknown }[]
     toolResults?: { id: string; name: string; output: string }[]
+    /** Reasoning the client sent back with an assistant message (thinking text or reasoning summaries). */
+    reasoning?: string
   }[]
   tools: string[]
+  /** Present when the call asks the model to think: Anthropic `thinking`, OpenAI Responses `reasoning`. */
+  reasoning?: { budgetTokens?: number; effort?: string }
   signal?: AbortSignal
 }
 
@@ -96,6 +116,11 @@ export function splitText(text: string, chunks?: number) {
     return Array.from({ length: Math.ceil(text.length / size) }, (_, i) => text.slice(i * size, (i + 1) * size))
   }
   return text.match(/\S+\s*|\s+/g) ?? []
+}
+
+/** Tokens of a text, deterministically: four characters a token, rounded up. */
+export function countTokens(text: string) {
+  return Math.ceil(text.length / 4)
 }
 
 /** Usage of a turn: scripted, or about four characters per token. */
