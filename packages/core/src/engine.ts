@@ -4,6 +4,7 @@ import { loadAgents, type AgentInfo } from "./agent/agent"
 import { loadConfig, tandemSettings, type Config } from "./config/config"
 import { Permissions } from "./permission/permission"
 import { defaultModel, parseModel, resolveModel, type ProviderFactory, type ResolvedModel } from "./provider/provider"
+import { finalAnswer } from "./session/final-answer"
 import { SessionRunner } from "./session/prompt"
 import { StatusTracker } from "./session/status"
 import { Store } from "./session/store"
@@ -167,8 +168,7 @@ export function createEngine(options: EngineOptions) {
         }
         if (outcome.info.role === "assistant" && outcome.info.error)
           return { ok: false, sessionID: child.id, error: `the sub-agent failed: ${outcome.info.error.data.message}` }
-        const text = outcome.parts.findLast((part) => part.type === "text")
-        return { ok: true, sessionID: child.id, text: text?.type === "text" ? text.text : "" }
+        return { ok: true, sessionID: child.id, text: finalAnswer(outcome) }
       } finally {
         waiting.delete(release)
         input.parent.abort.removeEventListener("abort", onAbort)

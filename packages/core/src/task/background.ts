@@ -2,6 +2,7 @@ import type { Bus } from "../bus/bus"
 import type { BackgroundConfig } from "../config/config"
 import { ascending } from "../id/id"
 import { PartUpdated, SessionIdle } from "../session/events"
+import { finalAnswer, lastAssistant } from "../session/final-answer"
 import { addTokens, emptyTokens, type AssistantMessage, type ModelRef, type ToolPart } from "../session/message"
 import type { SessionRunner } from "../session/prompt"
 import type { Store } from "../session/store"
@@ -327,13 +328,9 @@ export class BackgroundTasks {
         this.deps.ledger.save({ ...current, usage: { tokens: live.tokens, cost: live.cost, steps: live.steps } })
       return
     }
-    const last = store.messages(task.sessionID).findLast((m) => m.info.role === "assistant")
+    const last = lastAssistant(store.messages(task.sessionID))
     const info = last?.info as AssistantMessage | undefined
-    const result =
-      last?.parts
-        .flatMap((p) => (p.type === "text" && !p.synthetic ? [p.text] : []))
-        .join("\n")
-        .trim() ?? ""
+    const result = finalAnswer(last)
     const stepLimited = !live.stop && !failure && info?.finish === "tool-calls" && !info.error
     const state: TaskState = live.stop?.state ?? (failure || info?.error ? "error" : "completed")
     const reason =
