@@ -4,6 +4,7 @@ import { loadAgents, type AgentInfo } from "./agent/agent"
 import { loadConfig, tandemSettings, type Config } from "./config/config"
 import { Permissions } from "./permission/permission"
 import { defaultModel, parseModel, resolveModel, type ProviderFactory, type ResolvedModel } from "./provider/provider"
+import { closeInterrupted } from "./session/close-interrupted"
 import { finalAnswer } from "./session/final-answer"
 import { SessionRunner } from "./session/prompt"
 import { StatusTracker } from "./session/status"
@@ -73,15 +74,7 @@ export function createEngine(options: EngineOptions) {
     return resolved
   }
 
-  const depthOf = (sessionID: string) => {
-    let depth = 0
-    let current = store.getSession(sessionID)
-    while (current?.parentID) {
-      depth++
-      current = store.getSession(current.parentID)
-    }
-    return depth
-  }
+  const depthOf = (sessionID: string) => Math.max(0, store.ancestors(sessionID).length - 1)
 
   const subagents = () => [...agents.values()].filter((agent) => agent.mode !== "primary")
 
@@ -180,23 +173,13 @@ export function createEngine(options: EngineOptions) {
   const foreground = new Map<string, Set<() => void>>()
 
   const tools = (input: { sessionID: string; agent: AgentInfo }): Tool[] => {
-    const chain = ancestorsAndSelf(input.sessionID).map((s) => agents.get(s.agent ?? input.agent.name) ?? input.agent)
+    const chain = store.ancestors(input.sessionID).map((s) => agents.get(s.agent ?? input.agent.name) ?? input.agent)
     const enabled = (id: string) => chain.every((agent) => agent.tools[id] !== false) && input.agent.tools[id] !== false
     const list = fileTools.filter((tool) => enabled(tool.id))
     if (enabled("task") && depthOf(input.sessionID) < maxDepth) list.push(taskTool)
     if (enabled("task_status")) list.push(taskStatus)
     if (enabled("task_cancel")) list.push(taskCancel)
     return list
-  }
-
-  const ancestorsAndSelf = (sessionID: string) => {
-    const chain = []
-    let current = store.getSession(sessionID)
-    while (current) {
-      chain.push(current)
-      current = current.parentID ? store.getSession(current.parentID) : undefined
-    }
-    return chain
   }
 
   const runner: SessionRunner = new SessionRunner({
@@ -235,7 +218,7 @@ export function createEngine(options: EngineOptions) {
   const recovery = alive.length
     ? { closed: [], resumed: [], interrupted: [], delivered: [], deferredFor: alive }
     : {
-        closed: store.closeInterrupted("the process stopped before this finished"),
+        closed: closeInterrupted(store, "the process stopped before this finished"),
         ...background.recover(),
         deferredFor: [] as number[],
       }

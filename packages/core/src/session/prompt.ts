@@ -267,13 +267,10 @@ export class SessionRunner {
 
   /** The permission rule sets that bind a session: global config, then its agent and every ancestor's. */
   ruleSets(sessionID: string): (PermissionConfig | undefined)[] {
-    const sets: (PermissionConfig | undefined)[] = [this.deps.config.permission]
-    let current = this.deps.store.getSession(sessionID)
-    while (current) {
-      sets.push(this.deps.agents.get(current.agent ?? "")?.permission)
-      current = current.parentID ? this.deps.store.getSession(current.parentID) : undefined
-    }
-    return sets
+    return [
+      this.deps.config.permission,
+      ...this.deps.store.ancestors(sessionID).map((session) => this.deps.agents.get(session.agent ?? "")?.permission),
+    ]
   }
 
   toolContext(

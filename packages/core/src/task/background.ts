@@ -232,7 +232,7 @@ export class BackgroundTasks {
    * Reconciles the ledger after a start: tasks a dead process left queued or running are resumed
    * from their persisted transcript while attempts remain, otherwise ended as interrupted;
    * finished results that never reached their parent are delivered. Call once, after
-   * `store.closeInterrupted`, before serving.
+   * `closeInterrupted`, before serving.
    */
   recover() {
     const { ledger, settings } = this.deps
