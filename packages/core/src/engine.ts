@@ -3,13 +3,13 @@ import { Bus } from "./bus/bus"
 import { loadAgents, type AgentInfo } from "./agent/agent"
 import { loadConfig, tandemSettings, type Config } from "./config/config"
 import { Permissions } from "./permission/permission"
-import { defaultModel, parseModel, resolveModel, type ProviderFactory, type ResolvedModel } from "./provider/provider"
+import { ModelCache } from "./provider/model-cache"
+import type { ProviderFactory } from "./provider/provider"
 import { closeInterrupted } from "./session/close-interrupted"
 import { finalAnswer } from "./session/final-answer"
 import { SessionRunner } from "./session/prompt"
 import { StatusTracker } from "./session/status"
 import { Store } from "./session/store"
-import type { ModelRef } from "./session/message"
 import { dataDirectory, openDb } from "./storage/db"
 import { Instances } from "./storage/instances"
 import { WriteGroup } from "./storage/write-group"
@@ -62,17 +62,7 @@ export function createEngine(options: EngineOptions) {
   const permissions = new Permissions(bus, () => interactive)
   const agents = loadAgents(config, directory)
   const maxDepth = config.subagent_depth ?? DEFAULT_SUBAGENT_DEPTH
-  const models = new Map<string, ResolvedModel>()
-
-  const model = (ref: ModelRef) => {
-    const key = `${ref.providerID}/${ref.modelID}`
-    let resolved = models.get(key)
-    if (!resolved) {
-      resolved = resolveModel(key, config, builtins, env)
-      models.set(key, resolved)
-    }
-    return resolved
-  }
+  const models = new ModelCache(config, builtins, env)
 
   const depthOf = (sessionID: string) => Math.max(0, store.ancestors(sessionID).length - 1)
 
@@ -145,7 +135,7 @@ export function createEngine(options: EngineOptions) {
             parentMessageID: input.parent.messageID,
             parentCallID: input.parent.callID,
             agent: input.agent.name,
-            model: model ?? parseModel(defaultModel(config, builtins)),
+            model: model ?? models.defaultRef(),
             description: input.description,
             prompt: input.prompt,
             directory,
@@ -192,8 +182,7 @@ export function createEngine(options: EngineOptions) {
     maxSteps: settings.max_steps,
     retry: settings.retry,
     title: settings.title,
-    model,
-    defaultModel: () => parseModel(defaultModel(config, builtins)),
+    models,
     tools,
     beforeStep: (sessionID) => background.beforeStep(sessionID),
     onIdle: (sessionID) => background.onIdle(sessionID),
@@ -241,7 +230,7 @@ export function createEngine(options: EngineOptions) {
     background,
     ledger,
     recovery,
-    model,
+    models,
     builtins,
     /** Moves the session's running foreground task calls to the background; returns how many moved. */
     moveToBackground(sessionID: string) {

@@ -4,7 +4,8 @@ import { ascending } from "../id/id"
 import type { AgentInfo } from "../agent/agent"
 import type { Config, PermissionConfig } from "../config/config"
 import type { Permissions } from "../permission/permission"
-import type { ResolvedModel } from "../provider/provider"
+import type { ModelCache } from "../provider/model-cache"
+import { parseModelRef } from "../provider/provider"
 import type { Tool, ToolContext } from "../tool/tool"
 import {
   emptyTokens,
@@ -64,8 +65,7 @@ export type LoopDeps = {
   maxSteps: number
   title: boolean
   retry: RetryConfig
-  model(ref: ModelRef): ResolvedModel
-  defaultModel(): ModelRef
+  models: ModelCache
   /** The tools an agent may use in a session (the registry filters by agent and depth). */
   tools(input: { sessionID: string; agent: AgentInfo }): Tool[]
   /**
@@ -114,8 +114,8 @@ export class SessionRunner {
     const agentName = input.agent ?? previous?.agent ?? session.agent ?? this.deps.config.default_agent ?? "build"
     const agent = this.deps.agents.get(agentName)
     if (!agent) throw new PromptError(`agent "${agentName}" does not exist`)
-    const model = input.model ?? previous?.model ?? agent.model ?? this.deps.defaultModel()
-    this.deps.model(model)
+    const model = input.model ?? previous?.model ?? agent.model ?? this.deps.models.defaultRef()
+    this.deps.models.get(model)
     const info: UserMessage = {
       id: input.messageID ?? ascending("message"),
       sessionID,
@@ -205,7 +205,7 @@ export class SessionRunner {
     signal: AbortSignal,
   ) {
     const { store, retry } = this.deps
-    const model = this.deps.model(user.model)
+    const model = this.deps.models.get(user.model)
     const tools = this.deps.tools({ sessionID, agent }).filter((tool) => user.tools?.[tool.id] !== false)
     const messages = toModelMessages(history)
     for (let attempt = 1; ; attempt++) {
@@ -310,7 +310,7 @@ export class SessionRunner {
     const text = history.flatMap((m) => m.parts).find((p) => p.type === "text")
     if (!text || text.type !== "text") return
     const ref = this.deps.config.small_model
-    const model = ref ? this.deps.model(parseRef(ref)) : this.deps.model(user.model)
+    const model = this.deps.models.get(ref ? parseModelRef(ref) : user.model)
     const result = await generateText({
       model: model.language,
       system:
@@ -335,11 +335,6 @@ function sleep(ms: number, signal: AbortSignal) {
     const timer = setTimeout(done, ms)
     signal.addEventListener("abort", done, { once: true })
   })
-}
-
-function parseRef(ref: string): ModelRef {
-  const slash = ref.indexOf("/")
-  return { providerID: ref.slice(0, slash), modelID: ref.slice(slash + 1) }
 }
 
 /** A step is due when the last message is the user's, or the last step ended asking for tools. */

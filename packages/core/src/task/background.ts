@@ -1,6 +1,7 @@
 import type { Bus } from "../bus/bus"
 import type { BackgroundConfig } from "../config/config"
 import { ascending } from "../id/id"
+import { modelKey } from "../provider/provider"
 import { PartUpdated, SessionIdle } from "../session/events"
 import { finalAnswer, lastAssistant } from "../session/final-answer"
 import { addTokens, emptyTokens, type AssistantMessage, type ModelRef, type ToolPart } from "../session/message"
@@ -96,7 +97,7 @@ export class BackgroundTasks {
     this.scheduler.enqueue({
       id: task.id,
       parent: task.parentSessionID,
-      model: `${task.model.providerID}/${task.model.modelID}`,
+      model: modelKey(task.model),
     })
     return this.deps.ledger.get(task.id)!
   }
@@ -207,7 +208,7 @@ export class BackgroundTasks {
     this.scheduler.occupy({
       id: task.id,
       parent: task.parentSessionID,
-      model: `${task.model.providerID}/${task.model.modelID}`,
+      model: modelKey(task.model),
     })
     this.watch(this.follow(task, () => input.work))
     return task
@@ -243,7 +244,7 @@ export class BackgroundTasks {
         this.scheduler.enqueue({
           id: task.id,
           parent: task.parentSessionID,
-          model: `${task.model.providerID}/${task.model.modelID}`,
+          model: modelKey(task.model),
         })
         continue
       }
