@@ -107,3 +107,8 @@ export function loadAgents(config: Config, directory: string): Map<string, Agent
   }
   return agents
 }
+
+/** The agents the `task` tool may start: every agent that is not primary-only. */
+export function subagentsOf(agents: Map<string, AgentInfo>) {
+  return [...agents.values()].filter((agent) => agent.mode !== "primary")
+}
