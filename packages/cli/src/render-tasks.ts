@@ -33,14 +33,7 @@ export function taskLine(
 
 /** Prints background tasks of a session tree as they change state and make progress. */
 export function renderTasks(engine: Engine, rootID: string, line: (text: string) => void) {
-  const inTree = (sessionID: string) => {
-    let current = engine.store.getSession(sessionID)
-    while (current) {
-      if (current.id === rootID) return true
-      current = current.parentID ? engine.store.getSession(current.parentID) : undefined
-    }
-    return false
-  }
+  const inTree = (sessionID: string) => engine.store.ancestors(sessionID).some((s) => s.id === rootID)
   const lastLine = new Map<string, number>()
   const offUpdated = engine.bus.on(TaskUpdated, ({ task }) => {
     if (!inTree(task.parentSessionID)) return

@@ -26,15 +26,8 @@ export function renderLive(
   rootID: string,
   out: (text: string) => void = (t) => process.stdout.write(t),
 ) {
-  const depthOf = (sessionID: string): number => {
-    let depth = 0
-    let current = engine.store.getSession(sessionID)
-    while (current?.parentID && current.id !== rootID) {
-      depth++
-      current = engine.store.getSession(current.parentID)
-    }
-    return current?.id === rootID ? depth : -1
-  }
+  /** How far below the root a session is; -1 outside the root's tree. */
+  const depthOf = (sessionID: string) => engine.store.ancestors(sessionID).findIndex((s) => s.id === rootID)
   const printed = new Set<string>()
   let midLine = false
   const line = (text: string) => {

@@ -1,139 +1,17 @@
 // Tandem and stock opencode side by side on the same background workload, driven through the
 // same HTTP API. Run with scripts/bench-vs-opencode (installs the pinned opencode). Prints one
 // markdown table per measurement with both engines and their ratio; asserts nothing.
-import { mkdirSync, mkdtempSync, writeFileSync, readFileSync, rmSync } from "node:fs"
 import os from "node:os"
-import path from "node:path"
 import { startScriptedServer } from "../src/scripted-server"
 import type { ScriptRequest } from "../src/script"
 import { fanoutResponder } from "./fanout-script"
+import { launch, post, subscribe, usage, type Server } from "./server-process"
 import { quantile } from "./stats"
-import { readEvents } from "@tandem/server/read-events"
 
 const CHILD_MS = Number(process.env.CHILD_MS ?? 2000)
 const SIZES = (process.env.SIZES ?? "1,10,50,100").split(",").map(Number)
 const SAMPLES = Number(process.env.SAMPLES ?? 5)
-const root = path.join(import.meta.dir, "..", "..", "..")
-
-type Engine = "tandem" | "opencode"
-type Event = { type: string; properties: Record<string, any> }
-
 const model = startScriptedServer({ responder: fanoutResponder })
-
-/** A running server in an isolated home: its URL, pid, and a stop function. */
-async function launch(engine: Engine) {
-  const home = mkdtempSync(path.join(os.tmpdir(), `bench-${engine}-`))
-  const project = path.join(home, "project")
-  mkdirSync(project)
-  const config = {
-    $schema: "https://opencode.ai/config.json",
-    model: "bench/scripted",
-    small_model: "bench/scripted",
-    provider: {
-      bench: {
-        npm: "@ai-sdk/openai-compatible",
-        name: "bench",
-        options: { baseURL: model.url, apiKey: "x" },
-        models: { scripted: { name: "scripted" } },
-      },
-    },
-    tandem: {
-      title: false,
-      background: {
-        max_running: 0,
-        max_running_per_session: 0,
-        max_running_per_model: 0,
-        coalesce_ms: Number(process.env.COALESCE_MS ?? 25),
-      },
-    },
-  }
-  writeFileSync(path.join(project, "opencode.json"), JSON.stringify(config, null, 2))
-  const env = {
-    ...process.env,
-    HOME: home,
-    XDG_CONFIG_HOME: path.join(home, "config"),
-    XDG_DATA_HOME: path.join(home, "data"),
-    XDG_STATE_HOME: path.join(home, "state"),
-    XDG_CACHE_HOME: path.join(home, "cache"),
-    OPENCODE_EXPERIMENTAL_BACKGROUND_SUBAGENTS: "true",
-    OPENCODE_DISABLE_MODELS_FETCH: "1",
-    OPENCODE_DISABLE_AUTOUPDATE: "1",
-  }
-  const command =
-    engine === "opencode"
-      ? [process.env.OPENCODE_BIN!, "serve", "--port", "0", "--hostname", "127.0.0.1", "--pure"]
-      : ["sh", path.join(root, "scripts", "tandem"), "serve", "--port", "0"]
-  const child = Bun.spawn(command, { cwd: project, env, stdout: "pipe", stderr: "pipe" })
-  const reader = child.stdout.getReader()
-  let banner = ""
-  while (!/https?:\/\/[\d.]+:\d+/.test(banner)) {
-    const { value, done } = await reader.read()
-    if (done) throw new Error(`${engine} exited: ${banner}${await new Response(child.stderr).text()}`)
-    banner += new TextDecoder().decode(value)
-  }
-  reader.releaseLock()
-  void child.stdout.pipeTo(new WritableStream())
-  void child.stderr.pipeTo(new WritableStream())
-  const url = /(https?:\/\/[\d.]+:\d+)/.exec(banner)![1]!
-  return {
-    engine,
-    url,
-    pid: child.pid,
-    async stop() {
-      child.kill("SIGTERM")
-      await child.exited
-      rmSync(home, { recursive: true, force: true })
-    },
-  }
-}
-type Server = Awaited<ReturnType<typeof launch>>
-
-/** Every process in the server's tree (opencode may run helpers). */
-function tree(pid: number): number[] {
-  const all: number[] = [pid]
-  try {
-    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number)
-    for (const child of children) all.push(...tree(child))
-  } catch {}
-  return all
-}
-
-/** Resident memory (MB) and CPU seconds of the server's process tree. */
-function usage(pid: number) {
-  let rss = 0
-  let cpu = 0
-  const tick = 100
-  for (const p of tree(pid)) {
-    try {
-      rss += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1] ?? 0) / 1024
-      const fields = readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1]!.split(" ")
-      cpu += (Number(fields[11]) + Number(fields[12])) / tick
-    } catch {}
-  }
-  return { rss, cpu }
-}
-
-/** Follows /event and calls `on` for each event until `stop()`. */
-async function subscribe(server: Server, on: (event: Event, at: number) => void) {
-  const abort = new AbortController()
-  const res = await fetch(`${server.url}/event`, { signal: abort.signal })
-  const done = readEvents(res.body!, (event) => on(event as Event, performance.now())).catch(() => {})
-  return () => {
-    abort.abort()
-    return done
-  }
-}
-
-const post = (server: Server, route: string, body: unknown) =>
-  fetch(server.url + route, {
-    method: "POST",
-    body: JSON.stringify(body),
-    headers: { "content-type": "application/json" },
-  })
 
 const isParent = (request: ScriptRequest) => request.messages.find((m) => m.role === "user")?.text.startsWith("FANOUT")
 const chars = (request: ScriptRequest) =>
@@ -265,7 +143,7 @@ const fmt = (value: number, digits = 0) =>
   Number.isNaN(value) ? "-" : value === Infinity ? "> 3000 (no call)" : value.toFixed(digits)
 const ratio = (a: number, b: number) => (Number.isNaN(a) || Number.isNaN(b) || b === 0 ? "-" : (a / b).toFixed(3))
 
-const servers = { tandem: await launch("tandem"), opencode: await launch("opencode") }
+const servers = { tandem: await launch("tandem", model.url), opencode: await launch("opencode", model.url) }
 // One discarded fan-out each, so neither engine's cold start lands in the figures.
 await fanout(servers.tandem, 2)
 await fanout(servers.opencode, 2)

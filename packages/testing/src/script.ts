@@ -28,6 +28,11 @@ export const Turn = z.object({
    */
   redactedThinking: z.boolean().optional(),
   text: z.string().optional(),
+  /**
+   * More text blocks after `text`, each streamed as its own text part of the same answer (a model
+   * that writes, then writes again). Only the scripted LanguageModel sends them.
+   */
+  texts: z.array(z.string()).optional(),
   toolCalls: z.array(ScriptedToolCall).optional(),
   /** Pieces to stream the text in; default: split at whitespace, keeping it. */
   chunks: z.number().int().positive().optional(),
@@ -130,7 +135,9 @@ export function usageOf(turn: Turn, request: ScriptRequest) {
     request.system.length +
     request.messages.reduce((n, m) => n + m.text.length + JSON.stringify(m.toolResults ?? []).length, 0)
   const answered =
-    (turn.text ?? "").length + (turn.reasoning ?? "").length + JSON.stringify(turn.toolCalls ?? []).length
+    [turn.text ?? "", ...(turn.texts ?? [])].join("").length +
+    (turn.reasoning ?? "").length +
+    JSON.stringify(turn.toolCalls ?? []).length
   return { input: Math.ceil(sent / 4), output: Math.ceil(answered / 4) }
 }
 

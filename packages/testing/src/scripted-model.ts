@@ -80,14 +80,16 @@ async function* turnParts(
     }
     yield { type: "reasoning-end", id: "r0" }
   }
-  if (turn.text) {
-    yield { type: "text-start", id: "t0" }
-    for (const piece of splitText(turn.text, turn.chunks)) {
+  for (const [index, text] of [turn.text, ...(turn.texts ?? [])].entries()) {
+    if (!text) continue
+    const id = `t${index}`
+    yield { type: "text-start", id }
+    for (const piece of splitText(text, turn.chunks)) {
       await sleep(delay, signal)
       if (signal?.aborted) return
-      yield { type: "text-delta", id: "t0", delta: piece }
+      yield { type: "text-delta", id, delta: piece }
     }
-    yield { type: "text-end", id: "t0" }
+    yield { type: "text-end", id }
   }
   const calls = turn.toolCalls ?? []
   for (const [index, call] of calls.entries()) {

@@ -1,6 +1,6 @@
 import { createEngine, type Engine } from "@tandem/core/engine"
 import { ConfigError } from "@tandem/core/config/config"
-import { ModelNotFoundError, parseModel } from "@tandem/core/provider/provider"
+import { ModelNotFoundError, parseModelRef } from "@tandem/core/provider/provider"
 import { PromptError } from "@tandem/core/session/prompt"
 import { builtins } from "../builtins"
 import { flags } from "../args"
@@ -27,7 +27,7 @@ export async function runConversation(engine: Engine, input: Conversation) {
       if (index > 0) input.echo?.(message)
       const reply = await engine.runner.prompt(session.id, {
         agent: input.agent,
-        model: input.model ? parseModel(input.model) : undefined,
+        model: input.model ? parseModelRef(input.model) : undefined,
         parts: [{ type: "text", text: message }],
       })
       if (reply.info.role === "assistant" && reply.info.error) {

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, existsSync } from "node:fs"
 import path from "node:path"
 import { AgentConfig, type Config, type PermissionConfig } from "../config/config"
+import { parseModelRef } from "../provider/provider"
 import { parseFrontmatter } from "./frontmatter"
 import buildPrompt from "./build.txt" with { type: "text" }
 import planPrompt from "./plan.txt" with { type: "text" }
@@ -54,7 +55,7 @@ const builtIns: AgentInfo[] = [
 ]
 
 function fromConfig(name: string, config: AgentConfig, base?: AgentInfo): AgentInfo {
-  const model = config.model ? splitModel(config.model) : base?.model
+  const model = config.model ? parseModelRef(config.model) : base?.model
   return {
     name,
     description: config.description ?? base?.description,
@@ -67,11 +68,6 @@ function fromConfig(name: string, config: AgentConfig, base?: AgentInfo): AgentI
     temperature: config.temperature ?? base?.temperature,
     steps: config.steps ?? base?.steps,
   }
-}
-
-function splitModel(ref: string) {
-  const slash = ref.indexOf("/")
-  return { providerID: ref.slice(0, slash), modelID: ref.slice(slash + 1) }
 }
 
 function mergePermission(a: PermissionConfig | undefined, b: PermissionConfig | undefined): PermissionConfig {
@@ -110,4 +106,9 @@ export function loadAgents(config: Config, directory: string): Map<string, Agent
     agents.set(name, fromConfig(name, entry, agents.get(name)))
   }
   return agents
+}
+
+/** The agents the `task` tool may start: every agent that is not primary-only. */
+export function subagentsOf(agents: Map<string, AgentInfo>) {
+  return [...agents.values()].filter((agent) => agent.mode !== "primary")
 }

@@ -3,6 +3,7 @@ import { createAnthropic } from "@ai-sdk/anthropic"
 import { createOpenAI } from "@ai-sdk/openai"
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible"
 import type { Config, ProviderConfig } from "../config/config"
+import type { ModelRef } from "../session/message"
 
 /** A model the engine can call, with what it costs per million tokens. */
 export type ResolvedModel = {
@@ -51,12 +52,17 @@ const packages: Record<string, ProviderFactory> = {
     })(modelID),
 }
 
-/** Splits "provider/model" (the model part may itself contain slashes). */
-export function parseModel(ref: string) {
+/** Splits "provider/model" (the model part may itself contain slashes); throws when either part is missing. */
+export function parseModelRef(ref: string): ModelRef {
   const slash = ref.indexOf("/")
   if (slash <= 0 || slash === ref.length - 1)
     throw new ModelNotFoundError(`model "${ref}" must be written as "provider/model"`)
   return { providerID: ref.slice(0, slash), modelID: ref.slice(slash + 1) }
+}
+
+/** The "provider/model" key of a reference: how config writes it, and what caches and caps count by. */
+export function modelKey(ref: ModelRef) {
+  return `${ref.providerID}/${ref.modelID}`
 }
 
 /** Every provider the config names, plus built-ins whose key is in the environment. */
@@ -80,14 +86,14 @@ export function defaultModel(config: Config, builtins: Record<string, ProviderFa
   throw new ModelNotFoundError(`no model configured: set "model" in opencode.json${hint}`)
 }
 
-/** Resolves "provider/model" against the config's provider blocks. */
+/** Resolves a model reference against the config's provider blocks. */
 export function resolveModel(
-  ref: string,
+  ref: ModelRef,
   config: Config,
   builtins: Record<string, ProviderFactory>,
   env = process.env,
 ): ResolvedModel {
-  const { providerID, modelID } = parseModel(ref)
+  const { providerID, modelID } = ref
   const block = providerBlocks(config, builtins, env)[providerID]
   if (!block) throw new ModelNotFoundError(`provider "${providerID}" is not configured`)
   const model = block.models?.[modelID]

@@ -1,11 +1,14 @@
-import { jsonSchema, streamText, tool as sdkTool, type JSONSchema7, type ModelMessage, type ToolSet } from "ai"
-import { z } from "zod"
+import { streamText, type ModelMessage, type ToolSet } from "ai"
 import { ascending } from "../id/id"
 import type { ResolvedModel } from "../provider/provider"
-import { fail, isFailure, type Tool, type ToolContext, type ToolOutcome } from "../tool/tool"
-import type { AssistantMessage, MessageError, Part, TextPart, ReasoningPart, ToolPart, Tokens } from "./message"
-import type { Store } from "./store"
+import { toSdkTool } from "../tool/sdk-tool"
+import type { Tool, ToolContext } from "../tool/tool"
+import type { AssistantMessage, MessageError, TextPart, ReasoningPart, ToolPart, Tokens } from "./message"
+import { toMessageError } from "./message-error"
 import { classify, type RetryDecision } from "./retry"
+import { StepToolCalls } from "./step-tool-calls"
+import { stepCost, tokensOf } from "./step-usage"
+import type { Store } from "./store"
 
 /** What one step needs: where to write, which model and tools, and how to build a tool's context. */
 export type StepInput = {
@@ -25,64 +28,7 @@ export type StepInput = {
 
 export type StepResult = { finish: string; error?: MessageError; tokens: Tokens; cost: number; retry?: RetryDecision }
 
-function tokensOf(usage: {
-  inputTokens?: number
-  outputTokens?: number
-  outputTokenDetails?: { reasoningTokens?: number }
-  inputTokenDetails?: { cacheReadTokens?: number; cacheWriteTokens?: number }
-}): Tokens {
-  const input = usage.inputTokens ?? 0
-  const output = usage.outputTokens ?? 0
-  return {
-    total: input + output,
-    input,
-    output,
-    reasoning: usage.outputTokenDetails?.reasoningTokens ?? 0,
-    cache: {
-      read: usage.inputTokenDetails?.cacheReadTokens ?? 0,
-      write: usage.inputTokenDetails?.cacheWriteTokens ?? 0,
-    },
-  }
-}
-
-const converted = new WeakMap<Tool, ToolSet[string]>()
-
-/**
- * The AI SDK form of a tool, made once per tool: converting a zod schema to JSON Schema on every
- * model call is a measurable cost when hundreds of children run.
- */
-function toSdkTool(tool: Tool) {
-  let sdk = converted.get(tool)
-  if (!sdk) {
-    const schema = z.toJSONSchema(tool.parameters, { io: "input", unrepresentable: "any" }) as JSONSchema7
-    sdk = sdkTool({
-      description: tool.description,
-      inputSchema: jsonSchema(schema, {
-        validate: (value) => {
-          const parsed = tool.parameters.safeParse(value)
-          return parsed.success ? { success: true, value: parsed.data } : { success: false, error: parsed.error }
-        },
-      }),
-    })
-    converted.set(tool, sdk)
-  }
-  return sdk
-}
-
-/** Turns anything thrown by a provider or the SDK into a named, serialisable message error. */
-export function toMessageError(error: unknown, aborted: boolean): MessageError {
-  if (aborted) return { name: "MessageAbortedError", data: { message: "The operation was aborted." } }
-  const record = (error ?? {}) as { name?: string; message?: string; statusCode?: number; isRetryable?: boolean }
-  const message = record.message || String(error)
-  if (record.statusCode === 401 || record.statusCode === 403)
-    return { name: "ProviderAuthError", data: { message, providerID: "", statusCode: record.statusCode } }
-  if (record.statusCode !== undefined || record.name === "AI_APICallError")
-    return {
-      name: "APIError",
-      data: { message, statusCode: record.statusCode, isRetryable: record.isRetryable ?? false },
-    }
-  return { name: "UnknownError", data: { message } }
-}
+const STREAM_ENDED_EARLY = "the provider's stream ended before the answer was complete"
 
 /**
  * Runs one model call: streams its text, reasoning and tool calls into parts, executes the
@@ -93,89 +39,18 @@ export async function runStep(input: StepInput): Promise<StepResult> {
   const base = { sessionID: message.sessionID, messageID: message.id }
   store.upsertPart({ ...base, id: ascending("part"), type: "step-start" })
 
-  const byName = new Map(input.tools.map((tool) => [tool.id, tool]))
   const sdkTools: ToolSet = {}
   for (const tool of input.tools) sdkTools[tool.id] = toSdkTool(tool)
 
   const texts = new Map<string, TextPart>()
   const reasonings = new Map<string, ReasoningPart>()
-  const toolParts = new Map<string, ToolPart>()
-  const running: Promise<void>[] = []
+  const calls = new StepToolCalls({ store, ...base, tools: input.tools, context: input.toolContext })
   let finish = "unknown"
   let tokens: Tokens = { input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } }
   let error: MessageError | undefined
   let raw: unknown
   let output = false
   let executed = false
-
-  const execute = async (part: ToolPart, args: Record<string, unknown>) => {
-    const tool = byName.get(part.tool)!
-    const start = Date.now()
-    const running: ToolPart = { ...part, state: { status: "running", input: args, time: { start } } }
-    store.upsertPart(running)
-    toolParts.set(part.callID, running)
-    const progress: ToolContext["progress"] = (update) => {
-      const current = toolParts.get(part.callID)
-      if (current?.state.status !== "running") return
-      const next: ToolPart = {
-        ...current,
-        state: {
-          ...current.state,
-          title: update.title ?? current.state.title,
-          metadata: { ...current.state.metadata, ...update.metadata },
-        },
-      }
-      toolParts.set(part.callID, next)
-      store.upsertPart(next)
-    }
-    const outcome: ToolOutcome = await tool
-      .execute(args, input.toolContext(running, progress))
-      .catch((thrown: unknown) =>
-        fail(`tool ${part.tool} crashed: ${thrown instanceof Error ? thrown.message : String(thrown)}`),
-      )
-    const current = (toolParts.get(part.callID) ?? running) as ToolPart
-    const metadata = current.state.status === "running" ? current.state.metadata : undefined
-    const done: ToolPart = isFailure(outcome)
-      ? {
-          ...part,
-          state: {
-            status: "error",
-            input: args,
-            error: outcome.error,
-            metadata: { ...metadata, ...outcome.metadata },
-            time: { start, end: Date.now() },
-          },
-        }
-      : {
-          ...part,
-          state: {
-            status: "completed",
-            input: args,
-            output: outcome.output,
-            title: outcome.title,
-            metadata: { ...metadata, ...outcome.metadata },
-            time: { start, end: Date.now() },
-          },
-        }
-    toolParts.set(part.callID, done)
-    store.upsertPart(done)
-  }
-
-  const toolPart = (callID: string, name: string): ToolPart => {
-    const existing = toolParts.get(callID)
-    if (existing) return existing
-    const part: ToolPart = {
-      ...base,
-      id: ascending("part"),
-      type: "tool",
-      callID,
-      tool: name,
-      state: { status: "pending", input: {}, raw: "" },
-    }
-    toolParts.set(callID, part)
-    store.upsertPart(part)
-    return part
-  }
 
   try {
     const result = streamText({
@@ -233,29 +108,17 @@ export async function runStep(input: StepInput): Promise<StepResult> {
           break
         }
         case "tool-input-start":
-          toolPart(chunk.id, chunk.toolName)
+          calls.part(chunk.id, chunk.toolName)
           break
         case "tool-call": {
-          const part = toolPart(chunk.toolCallId, chunk.toolName)
+          const part = calls.part(chunk.toolCallId, chunk.toolName)
           const args = (chunk.input ?? {}) as Record<string, unknown>
           if (chunk.dynamic && chunk.invalid) {
-            const reason = chunk.error instanceof Error ? chunk.error.message : String(chunk.error)
-            const now = Date.now()
-            const failed: ToolPart = {
-              ...part,
-              state: {
-                status: "error",
-                input: typeof args === "object" ? args : {},
-                error: `invalid tool call: ${reason}`,
-                time: { start: now, end: now },
-              },
-            }
-            toolParts.set(part.callID, failed)
-            store.upsertPart(failed)
+            calls.refuse(part, args, chunk.error instanceof Error ? chunk.error.message : String(chunk.error))
             break
           }
           output = executed = true
-          running.push(execute(part, args))
+          calls.start(part, args)
           break
         }
         case "finish-step":
@@ -278,30 +141,23 @@ export async function runStep(input: StepInput): Promise<StepResult> {
           break
       }
     }
-    await Promise.all(running)
+    await calls.finished()
   } catch (thrown) {
     raw = thrown
     error = toMessageError(thrown, abort.aborted)
-    await Promise.allSettled(running)
+    await calls.settled()
   }
   if (!error && !abort.aborted && !output && (finish === "unknown" || finish === "other" || finish === "interrupted")) {
-    raw = { name: "ModelCallIdleError", message: "the provider's stream ended before the answer was complete" }
-    error = {
-      name: "APIError",
-      data: { message: "the provider's stream ended before the answer was complete", isRetryable: true },
-    }
+    raw = { name: "ModelCallIdleError", message: STREAM_ENDED_EARLY }
+    error = { name: "APIError", data: { message: STREAM_ENDED_EARLY, isRetryable: true } }
   }
 
   if (abort.aborted && !error) error = toMessageError(undefined, true)
-  closeDangling(store, [...toolParts.values()], error ? error.data.message : "the step ended before the tool ran")
+  calls.closeUnfinished(error ? error.data.message : "the step ended before the tool ran")
   for (const part of texts.values())
     if (!part.time?.end) store.upsertPart({ ...part, time: { start: part.time!.start, end: Date.now() } })
 
-  const cost =
-    (tokens.input * input.model.cost.input +
-      tokens.output * input.model.cost.output +
-      tokens.cache.read * input.model.cost.cacheRead) /
-    1_000_000
+  const cost = stepCost(tokens, input.model)
   store.upsertPart({
     ...base,
     id: ascending("part"),
@@ -313,18 +169,4 @@ export async function runStep(input: StepInput): Promise<StepResult> {
   // A failed call is retried (its partial text dropped) unless a tool already ran: that would repeat it.
   const retry = error && !abort.aborted && !executed ? classify(raw) : undefined
   return { finish: error ? "error" : finish, error, tokens, cost, retry }
-}
-
-/** Closes tool parts still pending or running with an error saying why. */
-export function closeDangling(store: Store, parts: Part[], reason: string) {
-  const now = Date.now()
-  for (const part of parts) {
-    if (part.type !== "tool") continue
-    if (part.state.status !== "pending" && part.state.status !== "running") continue
-    const start = part.state.status === "running" ? part.state.time.start : now
-    store.upsertPart({
-      ...part,
-      state: { status: "error", input: part.state.input, error: reason, time: { start, end: now } },
-    })
-  }
 }

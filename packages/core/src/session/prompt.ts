@@ -1,26 +1,21 @@
 import { z } from "zod"
-import { generateText } from "ai"
 import { ascending } from "../id/id"
 import type { AgentInfo } from "../agent/agent"
-import type { Config, PermissionConfig } from "../config/config"
+import type { Config, RetryConfig } from "../config/config"
 import type { Permissions } from "../permission/permission"
-import type { ResolvedModel } from "../provider/provider"
+import type { ModelCache } from "../provider/model-cache"
 import type { FileVersions } from "../tool/file-versions"
-import type { Tool, ToolContext } from "../tool/tool"
-import {
-  emptyTokens,
-  type AssistantMessage,
-  type ModelRef,
-  type ToolPart,
-  type UserMessage,
-  type WithParts,
-} from "./message"
+import { newAssistantMessage } from "./assistant-message"
+import type { LoopHooks } from "./loop-hooks"
+import type { UserMessage, WithParts } from "./message"
 import { runStep } from "./processor"
+import { backoff, sleep } from "./retry"
 import type { StatusTracker } from "./status"
 import type { Store } from "./store"
+import { systemPrompt } from "./system-prompt"
+import { generateTitle } from "./title"
 import { toModelMessages } from "./to-model"
-import { backoff } from "./retry"
-import type { RetryConfig } from "../config/config"
+import { toolContext } from "./tool-context"
 
 /** Parts a prompt may carry, as opencode's prompt body accepts them. */
 export const PromptPartInput = z.discriminatedUnion("type", [
@@ -54,7 +49,7 @@ export class PromptError extends Error {
   override name = "PromptError"
 }
 
-/** What the loop needs from the rest of the engine. */
+/** What the loop needs from the rest of the engine; hooks and tools come later, see `setHooks`. */
 export type LoopDeps = {
   store: Store
   status: StatusTracker
@@ -64,22 +59,10 @@ export type LoopDeps = {
   /** What each session last saw of each file; the file tools check it before writing. */
   fileVersions: FileVersions
   agents: Map<string, AgentInfo>
+  models: ModelCache
   maxSteps: number
   title: boolean
   retry: RetryConfig
-  model(ref: ModelRef): ResolvedModel
-  defaultModel(): ModelRef
-  /** The tools an agent may use in a session (the registry filters by agent and depth). */
-  tools(input: { sessionID: string; agent: AgentInfo }): Tool[]
-  /**
-   * Called at every step boundary, before the next model call. The background machinery
-   * appends finished results here; returning true asks for another step.
-   */
-  beforeStep?(sessionID: string): boolean
-  /** Called when a loop ends and the session goes idle. */
-  onIdle?(sessionID: string): void
-  /** Called when a running turn is aborted. */
-  onAbort?(sessionID: string): void
 }
 
 type Run = { abort: AbortController; done: Promise<void> }
@@ -88,8 +71,18 @@ type Run = { abort: AbortController; done: Promise<void> }
 export class SessionRunner {
   private runs = new Map<string, Run>()
   private stepLimits = new Map<string, number>()
+  private hooks: LoopHooks = { tools: () => [] }
 
   constructor(private deps: LoopDeps) {}
+
+  /**
+   * Plugs in the tools and hooks, which come from services built on top of the runner (the
+   * tool registry, sub-agents, background tasks). The composition root calls it once, before
+   * the first prompt; until then the loop offers no tools and calls no hooks.
+   */
+  setHooks(hooks: LoopHooks) {
+    this.hooks = hooks
+  }
 
   isBusy(sessionID: string) {
     return this.runs.has(sessionID)
@@ -117,8 +110,8 @@ export class SessionRunner {
     const agentName = input.agent ?? previous?.agent ?? session.agent ?? this.deps.config.default_agent ?? "build"
     const agent = this.deps.agents.get(agentName)
     if (!agent) throw new PromptError(`agent "${agentName}" does not exist`)
-    const model = input.model ?? previous?.model ?? agent.model ?? this.deps.defaultModel()
-    this.deps.model(model)
+    const model = input.model ?? previous?.model ?? agent.model ?? this.deps.models.defaultRef()
+    this.deps.models.get(model)
     const info: UserMessage = {
       id: input.messageID ?? ascending("message"),
       sessionID,
@@ -156,7 +149,7 @@ export class SessionRunner {
     run.done = this.loop(sessionID, abort.signal, options.force ?? false).finally(() => {
       this.runs.delete(sessionID)
       this.deps.status.set(sessionID, { type: "idle" })
-      this.deps.onIdle?.(sessionID)
+      this.hooks.onIdle?.(sessionID)
     })
     this.runs.set(sessionID, run)
     return run.done
@@ -167,7 +160,7 @@ export class SessionRunner {
     const run = this.runs.get(sessionID)
     if (!run) return false
     run.abort.abort()
-    this.deps.onAbort?.(sessionID)
+    this.hooks.onAbort?.(sessionID)
     return true
   }
 
@@ -187,7 +180,7 @@ export class SessionRunner {
     this.deps.status.set(sessionID, { type: "busy" })
     let steps = 0
     while (!signal.aborted) {
-      const more = this.deps.beforeStep?.(sessionID) ?? false
+      const more = this.hooks.beforeStep?.(sessionID) ?? false
       const history = store.messages(sessionID)
       const user = history.findLast((m) => m.info.role === "user")?.info as UserMessage | undefined
       if (!user) return
@@ -196,7 +189,7 @@ export class SessionRunner {
       if (steps >= Math.min(agent.steps ?? this.deps.maxSteps, this.stepLimits.get(sessionID) ?? Infinity)) return
       steps++
       await this.step(sessionID, user, agent, history, signal)
-      if (steps === 1 && this.deps.title) void this.title(sessionID, user, history)
+      if (steps === 1 && this.deps.title) void generateTitle(this.deps, sessionID, user, history)
     }
   }
 
@@ -208,36 +201,30 @@ export class SessionRunner {
     signal: AbortSignal,
   ) {
     const { store, retry } = this.deps
-    const model = this.deps.model(user.model)
-    const tools = this.deps.tools({ sessionID, agent }).filter((tool) => user.tools?.[tool.id] !== false)
+    const model = this.deps.models.get(user.model)
+    const tools = this.hooks.tools({ sessionID, agent }).filter((tool) => user.tools?.[tool.id] !== false)
     const messages = toModelMessages(history)
     for (let attempt = 1; ; attempt++) {
-      const message: AssistantMessage = {
-        id: ascending("message"),
+      const message = newAssistantMessage({
         sessionID,
-        role: "assistant",
-        time: { created: Date.now() },
         parentID: user.id,
-        modelID: model.modelID,
-        providerID: model.providerID,
-        mode: agent.name,
+        model,
         agent: agent.name,
-        path: { cwd: this.deps.directory, root: this.deps.directory },
-        cost: 0,
-        tokens: emptyTokens(),
-      }
+        directory: this.deps.directory,
+      })
       store.upsertMessage(message)
       const result = await runStep({
         store,
         message,
         model,
-        system: [agent.prompt ?? "", environment(this.deps.directory), user.system ?? ""].filter(Boolean),
+        system: systemPrompt(agent, this.deps.directory, user),
         messages,
         tools,
         temperature: agent.temperature,
         abort: signal,
         idleTimeoutMs: retry.idle_timeout_ms,
-        toolContext: (part, progress) => this.toolContext(sessionID, agent, part, signal, progress, user.model),
+        toolContext: (part, progress) =>
+          toolContext(this.deps, { sessionID, agent, part, abort: signal, progress, model: user.model }),
       })
       if (result.retry?.retry && attempt < retry.attempts && !signal.aborted) {
         // No tool ran: drop the failed attempt (and any partial text) and try again after a visible wait.
@@ -267,86 +254,6 @@ export class SessionRunner {
       return
     }
   }
-
-  /** The permission rule sets that bind a session: global config, then its agent and every ancestor's. */
-  ruleSets(sessionID: string): (PermissionConfig | undefined)[] {
-    const sets: (PermissionConfig | undefined)[] = [this.deps.config.permission]
-    let current = this.deps.store.getSession(sessionID)
-    while (current) {
-      sets.push(this.deps.agents.get(current.agent ?? "")?.permission)
-      current = current.parentID ? this.deps.store.getSession(current.parentID) : undefined
-    }
-    return sets
-  }
-
-  toolContext(
-    sessionID: string,
-    agent: AgentInfo,
-    part: ToolPart,
-    abort: AbortSignal,
-    progress: ToolContext["progress"],
-    model?: ModelRef,
-  ): ToolContext {
-    const { store, permissions } = this.deps
-    const parentID = store.getSession(sessionID)?.parentID
-    return {
-      sessionID,
-      messageID: part.messageID,
-      callID: part.callID,
-      agent: agent.name,
-      model,
-      directory: this.deps.directory,
-      fileVersions: this.deps.fileVersions,
-      abort,
-      ask: (request) =>
-        permissions.ask({
-          ...request,
-          sessionID,
-          tool: { messageID: part.messageID, callID: part.callID },
-          rules: this.ruleSets(sessionID),
-          parentSessionID: parentID,
-          abort,
-        }),
-      progress,
-    }
-  }
-
-  private async title(sessionID: string, user: UserMessage, history: WithParts[]) {
-    const session = this.deps.store.getSession(sessionID)
-    if (!session || session.parentID || history.filter((m) => m.info.role === "user").length > 1) return
-    const text = history.flatMap((m) => m.parts).find((p) => p.type === "text")
-    if (!text || text.type !== "text") return
-    const ref = this.deps.config.small_model
-    const model = ref ? this.deps.model(parseRef(ref)) : this.deps.model(user.model)
-    const result = await generateText({
-      model: model.language,
-      system:
-        "Write a title of at most six words for a conversation that begins with the user's message. Answer with the title only.",
-      prompt: text.text.slice(0, 2000),
-      maxRetries: 0,
-    }).catch(() => undefined)
-    const title = result?.text.trim().split("\n")[0]?.slice(0, 80)
-    if (title) this.deps.store.updateSession(sessionID, (s) => ({ ...s, title }))
-  }
-}
-
-/** Waits `ms`, or less if the signal aborts first. */
-function sleep(ms: number, signal: AbortSignal) {
-  return new Promise<void>((resolve) => {
-    if (signal.aborted || ms <= 0) return resolve()
-    const done = () => {
-      clearTimeout(timer)
-      signal.removeEventListener("abort", done)
-      resolve()
-    }
-    const timer = setTimeout(done, ms)
-    signal.addEventListener("abort", done, { once: true })
-  })
-}
-
-function parseRef(ref: string): ModelRef {
-  const slash = ref.indexOf("/")
-  return { providerID: ref.slice(0, slash), modelID: ref.slice(slash + 1) }
 }
 
 /** A step is due when the last message is the user's, or the last step ended asking for tools. */
@@ -357,15 +264,3 @@ export function needsStep(history: WithParts[]) {
   if (last.info.error) return false
   return last.info.finish === "tool-calls"
 }
-
-function environment(directory: string) {
-  return [
-    "<env>",
-    `Working directory: ${directory}`,
-    `Platform: ${process.platform}`,
-    `Date: ${new Date().toDateString()}`,
-    "</env>",
-  ].join("\n")
-}
-
-export type { ToolPart }

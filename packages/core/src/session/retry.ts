@@ -58,3 +58,17 @@ export function backoff(attempt: number, settings: { initial_delay_ms: number; m
   if (asked !== undefined) return asked
   return Math.min(settings.max_delay_ms, settings.initial_delay_ms * 2 ** (attempt - 1))
 }
+
+/** Waits `ms` before a retry, or less if the signal aborts first. */
+export function sleep(ms: number, signal: AbortSignal) {
+  return new Promise<void>((resolve) => {
+    if (signal.aborted || ms <= 0) return resolve()
+    const done = () => {
+      clearTimeout(timer)
+      signal.removeEventListener("abort", done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal.addEventListener("abort", done, { once: true })
+  })
+}

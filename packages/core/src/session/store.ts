@@ -12,6 +12,7 @@ import {
   type Tokens,
 } from "./message"
 import { SessionInfo } from "./session-info"
+import { slug } from "./slug"
 import {
   MessageRemoved,
   MessageUpdated,
@@ -23,14 +24,6 @@ import {
 } from "./events"
 
 export const VERSION = "0.1.0"
-
-const adjectives = ["quiet", "brisk", "clever", "steady", "bright", "calm", "keen", "swift", "bold", "gentle"]
-const nouns = ["falcon", "otter", "maple", "river", "comet", "harbor", "willow", "lynx", "ember", "meadow"]
-
-function slug() {
-  const pick = (list: string[]) => list[Math.floor(Math.random() * list.length)]!
-  return `${pick(adjectives)}-${pick(nouns)}`
-}
 
 export type CreateSessionInput = {
   parentID?: string
@@ -107,6 +100,25 @@ export class Store {
 
   getSession(id: string): SessionInfo | undefined {
     return parseRow<SessionInfo>(this.db.query("select data from session where id = ?").get(id))
+  }
+
+  /**
+   * The session and the chain of sessions that started it: itself first, then its parent, up to
+   * the root. Empty when the session does not exist; stops where an ancestor was deleted.
+   */
+  ancestors(id: string): SessionInfo[] {
+    return parseRows<SessionInfo>(
+      this.db
+        .query(
+          `with recursive chain(id, parent_id, depth) as (
+             select id, parent_id, 0 from session where id = ?
+             union all
+             select session.id, session.parent_id, chain.depth + 1 from session join chain on session.id = chain.parent_id
+           )
+           select session.data from chain join session using (id) order by chain.depth`,
+        )
+        .all(id),
+    )
   }
 
   /** Sessions newest first; `directory` keeps one project's (the store may hold several). */
@@ -207,49 +219,6 @@ export class Store {
       this.db.query("select data from message where id = ? and session_id = ?").get(messageID, sessionID),
     )
     return info ? { info, parts: this.parts(messageID) } : undefined
-  }
-
-  /**
-   * Closes what a stopped process left open: tool parts still pending or running end with an
-   * error saying why, assistant messages without an end get one and an aborted error. Returns
-   * the sessions touched.
-   */
-  closeInterrupted(reason: string): string[] {
-    const now = Date.now()
-    const touched = new Set<string>()
-    this.transaction(() => {
-      const parts = parseRows<Extract<Part, { type: "tool" }>>(
-        this.db
-          .query(
-            "select data from part where data ->> '$.type' = 'tool' and data ->> '$.state.status' in ('pending', 'running')",
-          )
-          .all(),
-      )
-      for (const part of parts) {
-        const start = part.state.status === "running" ? part.state.time.start : now
-        this.upsertPart({
-          ...part,
-          state: { status: "error", input: part.state.input, error: reason, time: { start, end: now } },
-        })
-        touched.add(part.sessionID)
-      }
-      const messages = parseRows<Extract<Message, { role: "assistant" }>>(
-        this.db
-          .query(
-            "select data from message where data ->> '$.role' = 'assistant' and data ->> '$.time.completed' is null",
-          )
-          .all(),
-      )
-      for (const info of messages) {
-        this.upsertMessage({
-          ...info,
-          time: { ...info.time, completed: now },
-          error: info.error ?? { name: "MessageAbortedError", data: { message: reason } },
-        })
-        touched.add(info.sessionID)
-      }
-    })
-    return [...touched]
   }
 
   /** The session's latest user message, without reading the whole transcript. */

@@ -1,5 +1,6 @@
 import { z } from "zod"
 import type { AgentInfo } from "../agent/agent"
+import type { BackgroundConfig } from "../config/config"
 import { defineTool, fail, type ToolContext } from "./tool"
 import template from "./task.txt" with { type: "text" }
 
@@ -34,6 +35,16 @@ export type TaskDispatchResult =
 
 /** Numbers the description quotes, from the settings the runtime enforces. */
 export type TaskLimits = { depth: number; resultChars: number; maxSteps: number; maxRunning: number }
+
+/** The limits the description quotes, read from the settings that enforce them. */
+export function taskLimits(settings: BackgroundConfig, depth: number): TaskLimits {
+  return {
+    depth,
+    resultChars: settings.result_chars,
+    maxSteps: settings.max_steps,
+    maxRunning: settings.max_running_per_session,
+  }
+}
 
 export type TaskRunResult =
   | { ok: true; sessionID: string; text: string; metadata?: Record<string, unknown> }

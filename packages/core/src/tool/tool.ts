@@ -49,7 +49,12 @@ export function isFailure(outcome: ToolOutcome): outcome is ToolFailure {
   return "error" in outcome
 }
 
-/** A tool: id, model-facing description, zod parameters and the function that runs it. */
+/**
+ * A tool: id, model-facing description, zod parameters and the function that runs it. A `Tool<P>`
+ * is a `Tool`, so tools with different parameters share one list without casts: `execute` is a
+ * method, whose arguments TypeScript compares both ways, and the processor parses the model's
+ * arguments with `parameters` before calling it.
+ */
 export type Tool<P extends z.ZodType = z.ZodType> = {
   id: string
   description: string

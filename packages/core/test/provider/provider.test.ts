@@ -1,5 +1,21 @@
 import { expect, test } from "bun:test"
-import { defaultModel, ModelNotFoundError, parseModel, providerBlocks, resolveModel } from "../../src/provider/provider"
+import {
+  defaultModel,
+  modelKey,
+  ModelNotFoundError,
+  parseModelRef,
+  providerBlocks,
+  resolveModel as resolveRef,
+  type ProviderFactory,
+} from "../../src/provider/provider"
+import type { Config } from "../../src/config/config"
+
+const resolveModel = (
+  ref: string,
+  config: Config,
+  builtins: Record<string, ProviderFactory>,
+  env: Record<string, string>,
+) => resolveRef(parseModelRef(ref), config, builtins, env)
 
 const local = {
   provider: {
@@ -32,9 +48,18 @@ test("built-in provider ids pick up their key from the environment", () => {
 })
 
 test("bad references fail with a reason a user can act on", () => {
-  expect(() => parseModel("nomodel")).toThrow(ModelNotFoundError)
+  expect(() => parseModelRef("nomodel")).toThrow(ModelNotFoundError)
+  expect(() => parseModelRef("local/")).toThrow(ModelNotFoundError)
   expect(() => resolveModel("nobody/x", local, {}, {})).toThrow(/not configured/)
   expect(() => defaultModel({})).toThrow(/no model configured/)
   expect(defaultModel(local)).toBe("local/qwen")
   expect(defaultModel({ model: "gpt/five" })).toBe("gpt/five")
+})
+
+test("a model reference and its key go both ways; the model part may hold slashes", () => {
+  expect(parseModelRef("openrouter/anthropic/claude")).toEqual({
+    providerID: "openrouter",
+    modelID: "anthropic/claude",
+  })
+  expect(modelKey(parseModelRef("openrouter/anthropic/claude"))).toBe("openrouter/anthropic/claude")
 })

@@ -1,0 +1,13 @@
+import type { Part, ToolPart } from "./message"
+
+/**
+ * A tool part that never finished (still pending or running), ended as an error saying why;
+ * undefined for any other part. A step that ends early and a restart after a crash both close
+ * what was left open this way.
+ */
+export function closeToolPart(part: Part, reason: string, now = Date.now()): ToolPart | undefined {
+  if (part.type !== "tool") return undefined
+  if (part.state.status !== "pending" && part.state.status !== "running") return undefined
+  const start = part.state.status === "running" ? part.state.time.start : now
+  return { ...part, state: { status: "error", input: part.state.input, error: reason, time: { start, end: now } } }
+}

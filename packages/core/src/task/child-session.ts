@@ -1,0 +1,17 @@
+import type { Store } from "../session/store"
+
+/**
+ * Creates the session a sub-agent works in, under its caller's session, titled as opencode
+ * titles it ("<description> (@<agent> subagent)"; "background" for a background task).
+ */
+export function createChildSession(
+  store: Store,
+  input: { parentSessionID: string; directory: string; description: string; agent: string; background: boolean },
+) {
+  return store.createSession({
+    parentID: input.parentSessionID,
+    directory: input.directory,
+    title: `${input.description} (@${input.agent} ${input.background ? "background" : "subagent"})`,
+    agent: input.agent,
+  })
+}

@@ -1,0 +1,114 @@
+import type { Bus } from "../bus/bus"
+import type { BackgroundConfig } from "../config/config"
+import type { SessionRunner } from "../session/prompt"
+import type { Store } from "../session/store"
+import type { ChangeSignal } from "./change-signal"
+import { TaskDelivered } from "./events"
+import type { Ledger } from "./ledger"
+import { resultMessage, resultPart, type DeliveryVia } from "./result-part"
+import { TERMINAL } from "./task-info"
+
+export type DeliveryDeps = {
+  store: Store
+  ledger: Ledger
+  bus: Bus
+  runner: SessionRunner
+  settings: BackgroundConfig
+  /** Notified for a parent that got its results and is not resumed, so a run waiting on it checks again. */
+  changes: ChangeSignal
+  /** Whether the task of a child session is being ended by a cancel or a budget. */
+  isStopping(sessionID: string): boolean
+}
+
+/**
+ * Brings finished results to their parents, each exactly once, as synthetic `task` tool parts:
+ * a busy parent's loop drains them at its next step boundary; an idle parent gets them after a
+ * short window that lets results ending close together share one model turn, and is resumed.
+ */
+export class Delivery {
+  private idleTimers = new Map<string, ReturnType<typeof setTimeout>>()
+  private closed = false
+
+  constructor(private readonly deps: DeliveryDeps) {}
+
+  /** Appends the parent's finished results at a step boundary of its loop; true when any were appended. */
+  atStepBoundary(parentSessionID: string) {
+    if (this.closed) return false
+    return this.deliver(parentSessionID, "step")
+  }
+
+  /**
+   * A result is waiting for `parentSessionID`: a busy loop drains it at its next step boundary;
+   * an idle parent gets it after `coalesce_ms`, so results that end close together go in one
+   * turn. When no task of the parent is left unfinished, nothing more can join the turn, and
+   * what waits is delivered at once.
+   */
+  arrived(parentSessionID: string) {
+    if (this.closed) return
+    if (this.deps.runner.isBusy(parentSessionID)) return
+    const last = !this.deps.ledger.hasUnfinished(parentSessionID)
+    const waiting = this.idleTimers.get(parentSessionID)
+    if (waiting && !last) return
+    clearTimeout(waiting)
+    this.idleTimers.set(
+      parentSessionID,
+      setTimeout(() => this.deliverToIdle(parentSessionID), last ? 0 : this.deps.settings.coalesce_ms),
+    )
+  }
+
+  /** Whether results wait in the coalescing window for an idle parent. */
+  isScheduled(parentSessionID: string) {
+    return this.idleTimers.has(parentSessionID)
+  }
+
+  /** Stops delivering: windows still open are dropped (their results stay pending in the ledger). */
+  close() {
+    this.closed = true
+    for (const timer of this.idleTimers.values()) clearTimeout(timer)
+    this.idleTimers.clear()
+  }
+
+  private deliverToIdle(parentSessionID: string) {
+    const { runner, settings, changes } = this.deps
+    this.idleTimers.delete(parentSessionID)
+    if (runner.isBusy(parentSessionID)) return
+    if (!this.deliver(parentSessionID, "idle")) return
+    if (settings.resume_parent && this.canResume(parentSessionID)) void runner.resume(parentSessionID)
+    else changes.notify(parentSessionID)
+  }
+
+  /** A parent that is itself a finished or stopping task's session is not woken again. */
+  private canResume(sessionID: string) {
+    const own = this.deps.ledger.bySession(sessionID)
+    if (!own) return true
+    return !TERMINAL.has(own.state) && !this.deps.isStopping(sessionID)
+  }
+
+  /**
+   * Appends every finished, undelivered result of a parent as one synthetic assistant message of
+   * completed `task` tool parts. Claim, message and parts are one transaction: exactly once.
+   */
+  private deliver(parentSessionID: string, via: DeliveryVia) {
+    const { store, ledger, bus, settings } = this.deps
+    const waiting = ledger.undelivered(parentSessionID)
+    const parent = waiting.length ? store.getSession(parentSessionID) : undefined
+    if (!parent) return false
+    const user = store.lastUserMessage(parentSessionID)
+    if (!user) return false
+    const now = Date.now()
+    const message = resultMessage(parent, user, now)
+    const delivered = store.transaction(() => {
+      const parts = waiting.flatMap((task) => {
+        const claimed = ledger.claim(task.id, "delivered", now)
+        return claimed ? [{ task: claimed, part: resultPart(claimed, message, settings.result_chars, via) }] : []
+      })
+      if (!parts.length) return parts
+      store.upsertMessage(message)
+      for (const { part } of parts) store.upsertPart(part)
+      return parts
+    })
+    for (const { task, part } of delivered)
+      bus.publish(TaskDelivered, { taskID: task.id, parentSessionID, messageID: message.id, partID: part.id, via })
+    return delivered.length > 0
+  }
+}

@@ -1,0 +1,31 @@
+import { ascending } from "../id/id"
+import { emptyTokens, type ModelRef } from "../session/message"
+import type { TaskInfo } from "./task-info"
+
+/** What a task is, before it has a state: who asked, which child does the work, with what. */
+export type TaskSpec = {
+  parentSessionID: string
+  parentMessageID: string
+  parentCallID: string
+  sessionID: string
+  agent: string
+  model: ModelRef
+  description: string
+  prompt: string
+}
+
+/**
+ * A new ledger row: `queued` for a dispatch waiting for admission, or `running` for a foreground
+ * call adopted while it runs (its first attempt already started).
+ */
+export function newTask(spec: TaskSpec, state: "queued" | "running", now = Date.now()): TaskInfo {
+  return {
+    id: ascending("task", now),
+    ...spec,
+    state,
+    attempts: state === "running" ? 1 : 0,
+    usage: { tokens: emptyTokens(), cost: 0, steps: 0 },
+    time: state === "running" ? { created: now, started: now } : { created: now },
+    delivery: "pending",
+  }
+}

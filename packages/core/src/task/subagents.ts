@@ -1,0 +1,140 @@
+import type { AgentInfo } from "../agent/agent"
+import type { ModelCache } from "../provider/model-cache"
+import { finalAnswer } from "../session/final-answer"
+import type { SessionRunner } from "../session/prompt"
+import type { Store } from "../session/store"
+import type { TaskDispatchResult, TaskParameters, TaskRunner, TaskRunResult } from "../tool/task"
+import type { ToolContext } from "../tool/tool"
+import type { BackgroundTasks } from "./background"
+import { createChildSession } from "./child-session"
+import { receipt } from "./format"
+
+export type SubagentDeps = {
+  store: Store
+  runner: SessionRunner
+  background: BackgroundTasks
+  models: ModelCache
+  directory: string
+  /** How deep sub-agents may nest (`subagent_depth`). */
+  maxDepth: number
+}
+
+type Call = TaskParameters & { parent: ToolContext; agent: AgentInfo }
+
+/**
+ * Runs sub-agents for the `task` tool, the role upstream gives its job service: a blocking call
+ * runs the child to its end (and can be moved to the background while it runs); a background
+ * call is dispatched onto the task ledger. Nesting stops at `maxDepth`.
+ */
+export class Subagents implements TaskRunner {
+  /** Release functions of running foreground calls, per parent session: each moves its call to the background. */
+  private foreground = new Map<string, Set<() => void>>()
+
+  constructor(private readonly deps: SubagentDeps) {}
+
+  /** Whether a session may start sub-agents: it is not nested `maxDepth` deep already. */
+  mayDelegate(sessionID: string) {
+    const depth = Math.max(0, this.deps.store.ancestors(sessionID).length - 1)
+    return depth < this.deps.maxDepth
+  }
+
+  dispatch(input: Call): TaskDispatchResult {
+    const refused = this.refusal(input.parent.sessionID)
+    if (refused) return { ok: false, error: refused }
+    if (input.task_id)
+      return { ok: false, error: "task_id continues a blocking task; background tasks always start a new session" }
+    const model = input.agent.model ?? this.parentModel(input.parent)
+    if (!model) return { ok: false, error: "no model to run the sub-agent with" }
+    const task = this.deps.background.dispatch({
+      ...parentOf(input),
+      agent: input.agent.name,
+      model,
+      description: input.description,
+      prompt: input.prompt,
+      directory: this.deps.directory,
+    })
+    input.parent.progress({
+      title: input.description,
+      metadata: { agent: input.agent.name, sessionId: task.sessionID, taskID: task.id },
+    })
+    return { ok: true, taskID: task.id, sessionID: task.sessionID, receipt: receipt(task) }
+  }
+
+  async run(input: Call): Promise<TaskRunResult> {
+    const { store, runner, background } = this.deps
+    const refused = this.refusal(input.parent.sessionID)
+    if (refused) return { ok: false, error: refused }
+    const existing = input.task_id ? store.getSession(input.task_id) : undefined
+    if (input.task_id && existing?.parentID !== input.parent.sessionID)
+      return { ok: false, error: `task_id ${input.task_id} is not a task of this session` }
+    const child =
+      existing ??
+      createChildSession(store, {
+        parentSessionID: input.parent.sessionID,
+        directory: this.deps.directory,
+        description: input.description,
+        agent: input.agent.name,
+        background: false,
+      })
+    input.parent.progress({ metadata: { sessionId: child.id } })
+    const model = input.agent.model ?? this.parentModel(input.parent)
+    const onAbort = () => runner.abort(child.id)
+    input.parent.abort.addEventListener("abort", onAbort, { once: true })
+    const work = runner.prompt(child.id, {
+      agent: input.agent.name,
+      model,
+      parts: [{ type: "text", text: input.prompt }],
+    })
+    const detach = Promise.withResolvers<"detached">()
+    const release = () => detach.resolve("detached")
+    const waiting = this.foreground.get(input.parent.sessionID) ?? new Set()
+    waiting.add(release)
+    this.foreground.set(input.parent.sessionID, waiting)
+    try {
+      const outcome = await Promise.race([work, detach.promise])
+      if (outcome === "detached") {
+        const task = background.adopt({
+          ...parentOf(input),
+          sessionID: child.id,
+          agent: input.agent.name,
+          model: model ?? this.deps.models.defaultRef(),
+          description: input.description,
+          prompt: input.prompt,
+          work,
+        })
+        return { ok: true, sessionID: child.id, output: receipt(task), metadata: { taskID: task.id, background: true } }
+      }
+      if (outcome.info.role === "assistant" && outcome.info.error)
+        return { ok: false, sessionID: child.id, error: `the sub-agent failed: ${outcome.info.error.data.message}` }
+      return { ok: true, sessionID: child.id, text: finalAnswer(outcome) }
+    } finally {
+      waiting.delete(release)
+      input.parent.abort.removeEventListener("abort", onAbort)
+    }
+  }
+
+  /** Moves the session's running foreground calls to the background; returns how many moved. */
+  moveToBackground(sessionID: string) {
+    const waiting = [...(this.foreground.get(sessionID) ?? [])]
+    for (const release of waiting) release()
+    return waiting.length
+  }
+
+  private refusal(sessionID: string) {
+    if (this.mayDelegate(sessionID)) return undefined
+    return `sub-agents may nest at most ${this.deps.maxDepth} levels deep (subagent_depth); do this work yourself`
+  }
+
+  /** The model of the calling turn: a sub-agent without its own model inherits it. */
+  private parentModel(ctx: ToolContext) {
+    return ctx.model ?? this.deps.store.lastUserMessage(ctx.sessionID)?.model
+  }
+}
+
+function parentOf(input: Call) {
+  return {
+    parentSessionID: input.parent.sessionID,
+    parentMessageID: input.parent.messageID,
+    parentCallID: input.parent.callID,
+  }
+}
