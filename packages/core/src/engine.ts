@@ -1,11 +1,12 @@
 import path from "node:path"
 import { loadAgents, subagentsOf } from "./agent/agent"
 import { Bus } from "./bus/bus"
-import { loadConfig, tandemSettings, type Config } from "./config/config"
-import { Secrets } from "./config/secrets"
+import { tandemSettings, type Config } from "./config/config"
+import { configWithSecrets } from "./config/secrets"
 import { Permissions } from "./permission/permission"
 import { ModelCache } from "./provider/model-cache"
-import { providerKeyVariables, type ProviderFactory } from "./provider/provider"
+import { deadlinesOf, timedFetch } from "./provider/timed-fetch"
+import type { ProviderFactory } from "./provider/provider"
 import { SessionRunner } from "./session/prompt"
 import { Sessions } from "./session/sessions"
 import { StatusTracker } from "./session/status"
@@ -45,10 +46,7 @@ export type Engine = ReturnType<typeof createEngine>
 export function createEngine(options: EngineOptions) {
   const directory = path.resolve(options.directory)
   const env = options.env ?? process.env
-  const secrets = new Secrets()
-  const config = options.config ?? loadConfig(directory, env, secrets)
-  if (options.config) secrets.addConfig(options.config)
-  for (const variable of providerKeyVariables) secrets.add(env[variable])
+  const { config, secrets } = configWithSecrets(directory, env, options.config)
   const settings = tandemSettings(config)
   const builtins = options.builtins ?? {}
   const interactive = options.interactive ?? true
@@ -65,7 +63,7 @@ export function createEngine(options: EngineOptions) {
   const status = new StatusTracker(bus)
   const permissions = new Permissions(bus, () => interactive)
   const agents = loadAgents(config, directory)
-  const models = new ModelCache(config, builtins, env)
+  const models = new ModelCache(config, builtins, env, timedFetch(deadlinesOf(settings.retry)))
 
   const runner = new SessionRunner({
     store,

@@ -17,6 +17,8 @@ export const Fault = z.union([
   z.object({ reset: z.literal(true) }),
   /** Send an event whose data is not JSON. */
   z.object({ malformed: z.literal(true) }),
+  /** Accept the request and never answer: no headers, no body, until the client gives up. */
+  z.object({ silent: z.literal(true) }),
 ])
 
 /** What the scripted model answers for one call. */

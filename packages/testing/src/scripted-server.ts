@@ -199,6 +199,11 @@ export function startScriptedServer(input: { responder: Responder; port?: number
       calls.push(request)
       const turn = await input.responder(request)
       const model = body.model ?? "scripted"
+      if (turn.fault && "silent" in turn.fault) {
+        const { promise, resolve } = Promise.withResolvers<Response>()
+        req.signal.addEventListener("abort", () => resolve(new Response(null, { status: 499 })), { once: true })
+        return promise
+      }
       if (turn.fault && "status" in turn.fault) {
         const headers: Record<string, string> = {}
         if (turn.fault.retryAfter !== undefined) headers["retry-after"] = String(turn.fault.retryAfter)

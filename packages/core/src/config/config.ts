@@ -96,6 +96,8 @@ export const RetryConfig = z
     max_delay_ms: z.number().int().nonnegative().default(30_000),
     /** A call that sends nothing for this long (first chunk, or between chunks) is abandoned and retried. */
     idle_timeout_ms: z.number().int().positive().default(120_000),
+    /** A call whose response headers have not arrived this long after it was sent (connecting included) is abandoned and retried. */
+    headers_timeout_ms: z.number().int().positive().default(120_000),
   })
   .loose()
 export type RetryConfig = z.infer<typeof RetryConfig>

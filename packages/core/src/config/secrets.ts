@@ -1,4 +1,5 @@
-import type { Config } from "./config"
+import { loadConfig, type Config } from "./config"
+import { providerKeyVariables } from "../provider/provider"
 
 /** What a masked value is replaced with. */
 export const MASK = "[redacted]"
@@ -76,4 +77,16 @@ export class Secrets {
     if (url.password) this.add(decodeURIComponent(url.password))
     for (const value of url.searchParams.values()) this.add(value)
   }
+}
+
+/**
+ * An engine's config (the one given, or the project's files) with its secrets recorded: every
+ * substituted value, every provider option, and the provider keys the environment holds.
+ */
+export function configWithSecrets(directory: string, env: Record<string, string | undefined>, given?: Config) {
+  const secrets = new Secrets()
+  const config = given ?? loadConfig(directory, env, secrets)
+  if (given) secrets.addConfig(given)
+  for (const variable of providerKeyVariables) secrets.add(env[variable])
+  return { config, secrets }
 }

@@ -17,6 +17,8 @@ export class ModelCache {
     private readonly config: Config,
     private readonly builtins: Record<string, ProviderFactory>,
     private readonly env: Record<string, string | undefined> = process.env,
+    /** The fetch provider clients call with, e.g. one with deadlines (`timedFetch`). */
+    private readonly fetch?: typeof globalThis.fetch,
   ) {}
 
   /** The model a reference names; throws ModelNotFoundError when it does not resolve. */
@@ -24,7 +26,7 @@ export class ModelCache {
     const key = modelKey(ref)
     let model = this.resolved.get(key)
     if (!model) {
-      model = resolveModel(ref, this.config, this.builtins, this.env)
+      model = resolveModel(ref, this.config, this.builtins, this.env, this.fetch)
       this.resolved.set(key, model)
     }
     return model

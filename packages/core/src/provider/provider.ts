@@ -14,7 +14,13 @@ export type ResolvedModel = {
 }
 
 /** Builds a language model for a provider block; `scripted` and other built-ins are passed in. */
-export type ProviderFactory = (input: { providerID: string; modelID: string; config: ProviderConfig }) => LanguageModel
+export type ProviderFactory = (input: {
+  providerID: string
+  modelID: string
+  config: ProviderConfig
+  /** The fetch provider clients make their calls with (deadlines for silent providers). */
+  fetch?: typeof fetch
+}) => LanguageModel
 
 /** A model reference that does not resolve, with the reason a user can act on. */
 export class ModelNotFoundError extends Error {
@@ -30,25 +36,28 @@ const known: Record<string, { npm: string; env: string }> = {
 export const providerKeyVariables = Object.values(known).map((info) => info.env)
 
 const packages: Record<string, ProviderFactory> = {
-  "@ai-sdk/openai-compatible": ({ providerID, modelID, config }) =>
+  "@ai-sdk/openai-compatible": ({ providerID, modelID, config, fetch }) =>
     createOpenAICompatible({
       name: providerID,
       baseURL: config.options?.baseURL ?? "",
       apiKey: config.options?.apiKey,
       headers: config.options?.headers,
       includeUsage: true,
+      fetch,
     }).chatModel(modelID),
-  "@ai-sdk/anthropic": ({ modelID, config }) =>
+  "@ai-sdk/anthropic": ({ modelID, config, fetch }) =>
     createAnthropic({
       apiKey: config.options?.apiKey,
       baseURL: config.options?.baseURL,
       headers: config.options?.headers,
+      fetch,
     })(modelID),
-  "@ai-sdk/openai": ({ modelID, config }) =>
+  "@ai-sdk/openai": ({ modelID, config, fetch }) =>
     createOpenAI({
       apiKey: config.options?.apiKey,
       baseURL: config.options?.baseURL,
       headers: config.options?.headers,
+      fetch,
     })(modelID),
 }
 
@@ -92,6 +101,7 @@ export function resolveModel(
   config: Config,
   builtins: Record<string, ProviderFactory>,
   env = process.env,
+  fetch?: typeof globalThis.fetch,
 ): ResolvedModel {
   const { providerID, modelID } = ref
   const block = providerBlocks(config, builtins, env)[providerID]
@@ -105,6 +115,7 @@ export function resolveModel(
     providerID,
     modelID: apiModelID,
     config: { ...block, options: { ...block.options, apiKey } },
+    fetch,
   })
   return {
     providerID,

@@ -1,3 +1,5 @@
+import type { RetryConfig } from "../config/config"
+
 /** A provider that stayed silent past one of the call's deadlines; retried like any timeout. */
 export class ProviderTimeoutError extends Error {
   override name = "TimeoutError"
@@ -8,6 +10,11 @@ export type FetchDeadlines = {
   headersMs: number
   /** Before the first chunk of the body, and between any two later chunks. */
   chunkMs: number
+}
+
+/** The deadlines the retry settings give a model call. */
+export function deadlinesOf(retry: Pick<RetryConfig, "headers_timeout_ms" | "idle_timeout_ms">): FetchDeadlines {
+  return { headersMs: retry.headers_timeout_ms, chunkMs: retry.idle_timeout_ms }
 }
 
 /**

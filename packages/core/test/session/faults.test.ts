@@ -36,7 +36,7 @@ afterEach(async () => {
 })
 afterAll(() => model.stop())
 
-function setup(retry: Record<string, number> = {}) {
+function setup(retry: Record<string, number> = {}, background: Record<string, number> = {}) {
   const directory = tempProject()
   const engine = createEngine({
     directory,
@@ -45,7 +45,7 @@ function setup(retry: Record<string, number> = {}) {
       tandem: {
         title: false,
         retry: { attempts: 4, initial_delay_ms: 1, max_delay_ms: 5, ...retry },
-        background: { coalesce_ms: 0 },
+        background: { coalesce_ms: 0, ...background },
       },
     }),
   })
@@ -128,4 +128,28 @@ test("a background child whose provider keeps failing delivers an error result",
   await engine.runner.settle()
   const last = engine.store.messages(session.id).at(-1)!
   expect(text(last)).toContain('state="error"')
+})
+
+test("a provider that accepts the call and never sends headers is abandoned, retried, then failed", async () => {
+  const { engine, session } = setup({ attempts: 2, headers_timeout_ms: 150 })
+  plans.set("mute", [{ fault: { silent: true } }, { fault: { silent: true } }])
+  const statuses = record(engine.bus, SessionStatusChanged)
+  const reply = await ask(engine, session.id, "mute")
+  expect((reply.info as AssistantMessage).error?.data.message).toContain("no response headers for 150 ms")
+  expect(statuses.filter((s) => s.status.type === "retry")).toHaveLength(1)
+  expect(engine.status.get(session.id)).toEqual({ type: "idle" })
+})
+
+test("a background child stuck on a silent provider fails and frees its slot for the next", async () => {
+  const { engine, session } = setup({ attempts: 1, headers_timeout_ms: 150 }, { max_running: 1 })
+  plans.set("CHILD flaky", [{ fault: { silent: true } }, { text: "second child fine" }])
+  const both = new Promise<void>((resolve) => {
+    let count = 0
+    engine.bus.on(TaskDelivered, () => ++count === 2 && resolve())
+  })
+  await ask(engine, session.id, "bg")
+  await ask(engine, session.id, "bg again")
+  await both
+  const states = engine.background.list(session.id).map((task) => task.state)
+  expect(states).toEqual(["error", "completed"])
 })
