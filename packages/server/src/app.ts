@@ -10,7 +10,6 @@ import { sessionRoutes } from "./routes/session"
 import { taskRoutes } from "./routes/task"
 import { projectRoutes } from "./routes/project"
 import { openapi } from "./openapi"
-import "./events"
 
 export type AppOptions = {
   /** When set, every route requires HTTP Basic auth with this password (any user name). */

@@ -3,6 +3,7 @@ import { streamSSE } from "hono/streaming"
 import { ascending } from "@tandem/core/id/id"
 import type { Engine } from "@tandem/core/engine"
 import type { Envelope } from "@tandem/core/bus/bus"
+import { ServerConnected, ServerHeartbeat } from "../events"
 
 /** How often an idle event stream sends `server.heartbeat`. */
 export const HEARTBEAT_MS = 10_000
@@ -23,9 +24,9 @@ function stream(c: Context, engine: Engine, heartbeatMs: number, wrap: (event: E
       const data = serialise(event)
       engine.writes.after(() => send(data))
     }
-    push({ type: "server.connected", properties: {} })
+    push({ type: ServerConnected.name, properties: {} })
     const off = engine.bus.subscribe(committed)
-    const heartbeat = setInterval(() => push({ type: "server.heartbeat", properties: {} }), heartbeatMs)
+    const heartbeat = setInterval(() => push({ type: ServerHeartbeat.name, properties: {} }), heartbeatMs)
     let closed = false
     sse.onAbort(() => {
       closed = true
