@@ -10,6 +10,7 @@ import { sessionRoutes } from "./routes/session"
 import { taskRoutes } from "./routes/task"
 import { projectRoutes } from "./routes/project"
 import { openapi } from "./openapi"
+import { describe } from "./contract"
 
 export type AppOptions = {
   /** When set, every route requires HTTP Basic auth with this password (any user name). */
@@ -47,6 +48,6 @@ export function createApp(engine: Engine, options: AppOptions = {}) {
   app.route("/", sessionRoutes(engine))
   app.route("/", permissionRoutes(engine))
   app.route("/", eventRoutes(engine, options.heartbeatMs))
-  app.get("/doc", (c) => c.json(openapi(VERSION)))
+  app.get("/doc", describe({ id: "doc", summary: "This document" }), (c) => c.json(openapi(app.routes, VERSION)))
   return app
 }

@@ -1,10 +1,12 @@
 import type { Context, Env, MiddlewareHandler } from "hono"
 import { z } from "zod"
 import { badRequest } from "./errors"
+import { documented } from "./contract"
 
 // Validators run before the handler, which reads what they checked with `c.req.valid(target)`.
 // A failure answers 400 in opencode's shape with zod's account of what is wrong, and the
-// handler never runs.
+// handler never runs. body() and query() also carry their schema into the route's contract,
+// so the OpenAPI document states exactly what is checked.
 
 type Validated<Target extends "json" | "query" | "param", S extends z.ZodType> = MiddlewareHandler<
   Env,
@@ -22,7 +24,7 @@ export function body<S extends z.ZodType>(schema: S): Validated<"json", S> {
     c.req.addValidatedData("json", parsed.data as {})
     await next()
   }
-  return check
+  return documented(check, { body: schema })
 }
 
 /** Validates the query parameters against `schema`, each key one parameter. */
@@ -33,7 +35,7 @@ export function query<S extends z.ZodObject>(schema: S): Validated<"query", S> {
     c.req.addValidatedData("query", parsed.data)
     await next()
   }
-  return check
+  return documented(check, { query: schema })
 }
 
 /** Validates the path parameters against `schema` (the document lists them from the path). */

@@ -3,7 +3,9 @@ import { z } from "zod"
 import type { Engine } from "@tandem/core/engine"
 import { PromptError, PromptInput } from "@tandem/core/session/prompt"
 import { ModelNotFoundError } from "@tandem/core/provider/provider"
+import { SessionInfo } from "@tandem/core/session/session-info"
 import { badRequest, notFound } from "../errors"
+import { describe } from "../contract"
 import { body, params, query } from "../validate"
 import { loadSession, SessionParams } from "../load-session"
 
@@ -39,15 +41,18 @@ function promptFailure(c: Context, error: unknown) {
   throw error
 }
 
-/** Session routes in opencode 1.18.33's shapes. */
+/** Session routes in opencode 1.18.33's shapes; todos and diffs, which the attached terminal UI reads, are empty. */
 export function sessionRoutes(engine: Engine) {
   const { store } = engine
   // Every `/session/:sessionID…` route: a malformed id is a 400, an unknown one a 404.
   const session = [params(SessionParams), loadSession(store)] as const
 
-  return (
-    new Hono()
-      .post("/session", body(CreateSessionBody), (c) => {
+  return new Hono()
+    .post(
+      "/session",
+      describe({ id: "session.create", summary: "Create a session", response: SessionInfo }),
+      body(CreateSessionBody),
+      (c) => {
         const { parentID, title, agent, model } = c.req.valid("json")
         if (parentID && !store.getSession(parentID)) return notFound(c, `parent session ${parentID} not found`)
         if (agent && !engine.agents.has(agent)) return badRequest(c, `agent "${agent}" does not exist`)
@@ -59,8 +64,13 @@ export function sessionRoutes(engine: Engine) {
           model: model ? { providerID: model.providerID, modelID: model.id } : undefined,
         })
         return c.json(info)
-      })
-      .get("/session", query(ListQuery), (c) => {
+      },
+    )
+    .get(
+      "/session",
+      describe({ id: "session.list", summary: "List sessions", response: z.array(SessionInfo) }),
+      query(ListQuery),
+      (c) => {
         const { roots, search, limit } = c.req.valid("query")
         let list = store.listSessions({ roots: roots === "true", directory: engine.directory })
         if (search) {
@@ -68,10 +78,23 @@ export function sessionRoutes(engine: Engine) {
           list = list.filter((session) => session.title.toLowerCase().includes(needle))
         }
         return c.json(limit ? list.slice(0, limit) : list)
-      })
-      .get("/session/status", (c) => c.json(engine.status.all()))
-      .get("/session/:sessionID", ...session, (c) => c.json(c.var.session))
-      .patch("/session/:sessionID", ...session, body(UpdateSessionBody), (c) => {
+      },
+    )
+    .get("/session/status", describe({ id: "session.status", summary: "Busy and retrying sessions" }), (c) =>
+      c.json(engine.status.all()),
+    )
+    .get(
+      "/session/:sessionID",
+      describe({ id: "session.get", summary: "One session", response: SessionInfo }),
+      ...session,
+      (c) => c.json(c.var.session),
+    )
+    .patch(
+      "/session/:sessionID",
+      describe({ id: "session.update", summary: "Rename or archive", response: SessionInfo }),
+      ...session,
+      body(UpdateSessionBody),
+      (c) => {
         const { title, time } = c.req.valid("json")
         const next = store.updateSession(c.var.session.id, (info) => ({
           ...info,
@@ -79,31 +102,67 @@ export function sessionRoutes(engine: Engine) {
           time: { ...info.time, ...time },
         }))
         return c.json(next)
-      })
-      .delete("/session/:sessionID", ...session, (c) => {
+      },
+    )
+    .delete(
+      "/session/:sessionID",
+      describe({ id: "session.delete", summary: "Delete a session and its children" }),
+      ...session,
+      (c) => {
         engine.deleteSession(c.var.session.id)
         return c.json(true)
-      })
-      .get("/session/:sessionID/children", ...session, (c) => c.json(store.children(c.var.session.id)))
-      .post("/session/:sessionID/abort", ...session, (c) => {
+      },
+    )
+    .get(
+      "/session/:sessionID/children",
+      describe({ id: "session.children", summary: "Child sessions", response: z.array(SessionInfo) }),
+      ...session,
+      (c) => c.json(store.children(c.var.session.id)),
+    )
+    .post(
+      "/session/:sessionID/abort",
+      describe({ id: "session.abort", summary: "Abort the running turn" }),
+      ...session,
+      (c) => {
         engine.runner.abort(c.var.session.id)
         return c.json(true)
-      })
-      .get("/session/:sessionID/message", ...session, query(MessagesQuery), (c) =>
-        c.json(store.messages(c.var.session.id, c.req.valid("query").limit || undefined)),
-      )
-      .get("/session/:sessionID/message/:messageID", ...session, (c) => {
+      },
+    )
+    .get(
+      "/session/:sessionID/message",
+      describe({ id: "session.messages", summary: "Messages with parts" }),
+      ...session,
+      query(MessagesQuery),
+      (c) => c.json(store.messages(c.var.session.id, c.req.valid("query").limit || undefined)),
+    )
+    .get(
+      "/session/:sessionID/message/:messageID",
+      describe({ id: "session.message", summary: "One message with parts" }),
+      ...session,
+      (c) => {
         const message = store.getMessage(c.var.session.id, c.req.param("messageID"))
         return message ? c.json(message) : notFound(c, `message ${c.req.param("messageID")} not found`)
-      })
-      .post("/session/:sessionID/message", ...session, body(PromptInput), async (c) => {
+      },
+    )
+    .post(
+      "/session/:sessionID/message",
+      describe({ id: "session.prompt", summary: "Prompt and wait for the reply" }),
+      ...session,
+      body(PromptInput),
+      async (c) => {
         try {
           return c.json(await engine.runner.prompt(c.var.session.id, c.req.valid("json")))
         } catch (error) {
           return promptFailure(c, error)
         }
-      })
-      .post("/session/:sessionID/prompt_async", ...session, body(PromptInput), (c) => {
+      },
+    )
+    .post(
+      "/session/:sessionID/prompt_async",
+      describe({ id: "session.prompt_async", summary: "Prompt without waiting (204)" }),
+      ...session,
+      body(PromptInput),
+      (c) => {
         const input = c.req.valid("json")
         try {
           engine.runner.write(c.var.session.id, input)
@@ -112,9 +171,15 @@ export function sessionRoutes(engine: Engine) {
         }
         if (!input.noReply) void engine.runner.resume(c.var.session.id)
         return c.body(null, 204)
-      })
-      // The terminal UI reads these when it attaches; Tandem keeps no todos or diffs.
-      .get("/session/:sessionID/todo", ...session, (c) => c.json([]))
-      .get("/session/:sessionID/diff", ...session, (c) => c.json([]))
-  )
+      },
+    )
+    .get("/session/:sessionID/todo", describe({ id: "session.todo", summary: "Todos (none)" }), ...session, (c) =>
+      c.json([]),
+    )
+    .get(
+      "/session/:sessionID/diff",
+      describe({ id: "session.diff", summary: "File changes (none)" }),
+      ...session,
+      (c) => c.json([]),
+    )
 }
