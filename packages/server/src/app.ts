@@ -13,7 +13,7 @@ import { openapi } from "./openapi"
 import { passwordMatches, requestGuard } from "./request-guard"
 import { maskSecrets } from "./mask-secrets"
 import { tandemSettings } from "@tandem/core/config/config"
-import "./events"
+import { describe } from "./contract"
 
 export type AppOptions = {
   /** When set, every route requires HTTP Basic auth with this password (any user name). */
@@ -62,6 +62,6 @@ export function createApp(engine: Engine, options: AppOptions = {}) {
   app.route("/", sessionRoutes(engine))
   app.route("/", permissionRoutes(engine))
   app.route("/", eventRoutes(engine, options.heartbeatMs))
-  app.get("/doc", (c) => c.json(openapi(VERSION)))
+  app.get("/doc", describe({ id: "doc", summary: "This document" }), (c) => c.json(openapi(app.routes, VERSION)))
   return app
 }

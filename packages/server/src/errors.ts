@@ -19,29 +19,3 @@ export function badRequest(c: Context, message: string, kind: "Params" | "Query"
 export function notFound(c: Context, message: string) {
   return c.json({ name: "NotFoundError" as const, data: { message } }, 404)
 }
-
-/** Reads and validates a JSON body; an empty body counts as `{}`. */
-export async function readBody<S extends z.ZodType>(
-  c: Context,
-  schema: S,
-): Promise<{ ok: true; data: z.infer<S> } | { ok: false; message: string }> {
-  const text = await c.req.text()
-  let raw: unknown = {}
-  if (text.trim()) {
-    try {
-      raw = JSON.parse(text)
-    } catch (error) {
-      return { ok: false, message: `body is not valid JSON: ${error instanceof Error ? error.message : String(error)}` }
-    }
-  }
-  const parsed = schema.safeParse(raw)
-  if (!parsed.success) return { ok: false, message: z.prettifyError(parsed.error) }
-  return { ok: true, data: parsed.data }
-}
-
-/** Validates query parameters against a schema. */
-export function readQuery<S extends z.ZodType>(c: Context, schema: S) {
-  const parsed = schema.safeParse(c.req.query())
-  if (!parsed.success) return { ok: false as const, message: z.prettifyError(parsed.error) }
-  return { ok: true as const, data: parsed.data as z.infer<S> }
-}

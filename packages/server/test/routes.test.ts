@@ -81,6 +81,31 @@ test("bodies are validated: malformed JSON and wrong shapes get a 400 that says 
   expect((await app.request("/no/such/route")).status).toBe(404)
 })
 
+const jsonType = { "content-type": "application/json" }
+
+test("validators and the session loader answer before the handler, in opencode's error shape", async () => {
+  const session = engine.store.createSession({ directory })
+  const cases: [string, RequestInit, number, string][] = [
+    ["/session/nope/children", {}, 400, "is not a session id"],
+    ["/session/ses_missing/children", {}, 404, "session ses_missing not found"],
+    ["/session/ses_missing/task", {}, 404, "session ses_missing not found"],
+    ["/experimental/session/ses_missing/background", { method: "POST" }, 404, "not found"],
+    ["/task/nope/cancel", { method: "POST" }, 400, '"nope" is not a task id'],
+    [`/session/${session.id}/message?limit=-1`, {}, 400, "limit"],
+    ["/session?limit=zero", {}, 400, "limit"],
+    [`/session/${session.id}`, { method: "PATCH", body: '{"title":1}', headers: jsonType }, 400, "title"],
+    // An unknown session is reported before a bad body is looked at.
+    ["/session/ses_missing", { method: "PATCH", body: "{", headers: jsonType }, 404, "not found"],
+  ]
+  for (const [url, init, status, message] of cases) {
+    const res = await app.request(url, init)
+    const body = await read(res)
+    const name = status === 400 ? "BadRequest" : "NotFoundError"
+    expect({ url, status: res.status, name: body.name }).toEqual({ url, status, name })
+    expect(body.data.message).toContain(message)
+  }
+})
+
 test("prompt waits and returns {info, parts}; messages read back", async () => {
   const session = await read(app.request("/session", json({})))
   const reply = await read(

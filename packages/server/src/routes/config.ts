@@ -2,9 +2,10 @@ import { Hono } from "hono"
 import os from "node:os"
 import path from "node:path"
 import type { Engine } from "@tandem/core/engine"
-import { globalConfigDirectory } from "@tandem/core/config/config"
 import { defaultModel, providerBlocks } from "@tandem/core/provider/provider"
+import { Config, globalConfigDirectory } from "@tandem/core/config/config"
 import { redact } from "../redact"
+import { describe } from "../contract"
 
 function providers(engine: Engine) {
   const blocks = providerBlocks(engine.config, engine.builtins)
@@ -67,7 +68,7 @@ function defaults(engine: Engine) {
 /** `/path`, `/config`, `/agent`, `/provider`, `/config/providers`. */
 export function configRoutes(engine: Engine) {
   return new Hono()
-    .get("/path", (c) =>
+    .get("/path", describe({ id: "path.get", summary: "Directories in use" }), (c) =>
       c.json({
         home: os.homedir(),
         state: path.join(process.env.XDG_STATE_HOME || path.join(os.homedir(), ".local", "state"), "tandem"),
@@ -76,8 +77,12 @@ export function configRoutes(engine: Engine) {
         directory: engine.directory,
       }),
     )
-    .get("/config", (c) => c.json(redact(engine.config)))
-    .get("/agent", (c) =>
+    .get(
+      "/config",
+      describe({ id: "config.get", summary: "The merged config, secrets removed", response: Config }),
+      (c) => c.json(redact(engine.config)),
+    )
+    .get("/agent", describe({ id: "app.agents", summary: "Agents" }), (c) =>
       c.json(
         [...engine.agents.values()].map((agent) => ({
           name: agent.name,
@@ -93,11 +98,13 @@ export function configRoutes(engine: Engine) {
         })),
       ),
     )
-    .get("/provider", (c) => {
+    .get("/provider", describe({ id: "provider.list", summary: "Providers" }), (c) => {
       const all = providers(engine)
       return c.json({ all, default: defaults(engine), connected: all.map((p) => p.id) })
     })
-    .get("/config/providers", (c) => c.json({ providers: providers(engine), default: defaults(engine) }))
+    .get("/config/providers", describe({ id: "config.providers", summary: "Providers and default models" }), (c) =>
+      c.json({ providers: providers(engine), default: defaults(engine) }),
+    )
 }
 
 /** opencode's flat rule list form of a permission config. */

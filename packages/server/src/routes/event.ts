@@ -3,6 +3,8 @@ import { streamSSE } from "hono/streaming"
 import { ascending } from "@tandem/core/id/id"
 import type { Engine } from "@tandem/core/engine"
 import type { Envelope } from "@tandem/core/bus/bus"
+import { describe, ref } from "../contract"
+import { ServerConnected, ServerHeartbeat } from "../events"
 
 /** How often an idle event stream sends `server.heartbeat`. */
 export const HEARTBEAT_MS = 10_000
@@ -24,9 +26,9 @@ function stream(c: Context, engine: Engine, heartbeatMs: number, wrap: (event: E
       const data = serialise(event)
       engine.writes.after(() => send(data))
     }
-    push({ type: "server.connected", properties: {} })
+    push({ type: ServerConnected.name, properties: {} })
     const off = engine.bus.subscribe(committed)
-    const heartbeat = setInterval(() => push({ type: "server.heartbeat", properties: {} }), heartbeatMs)
+    const heartbeat = setInterval(() => push({ type: ServerHeartbeat.name, properties: {} }), heartbeatMs)
     let closed = false
     sse.onAbort(() => {
       closed = true
@@ -49,8 +51,19 @@ function stream(c: Context, engine: Engine, heartbeatMs: number, wrap: (event: E
 /** `GET /event` (this project's events) and `GET /global/event` (wrapped with the directory). */
 export function eventRoutes(engine: Engine, heartbeatMs = HEARTBEAT_MS) {
   return new Hono()
-    .get("/event", (c) => stream(c, engine, heartbeatMs, (event) => event))
-    .get("/global/event", (c) =>
-      stream(c, engine, heartbeatMs, (payload) => ({ directory: engine.directory, payload })),
+    .get(
+      "/event",
+      describe({ id: "event.subscribe", summary: "Server-sent events", response: ref("Event"), stream: true }),
+      (c) => stream(c, engine, heartbeatMs, (event) => event),
+    )
+    .get(
+      "/global/event",
+      describe({
+        id: "global.event",
+        summary: "Server-sent events with directory",
+        response: ref("GlobalEvent"),
+        stream: true,
+      }),
+      (c) => stream(c, engine, heartbeatMs, (payload) => ({ directory: engine.directory, payload })),
     )
 }

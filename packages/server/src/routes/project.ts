@@ -1,6 +1,7 @@
 import { Hono } from "hono"
 import path from "node:path"
 import type { Engine } from "@tandem/core/engine"
+import { describe } from "../contract"
 
 /**
  * Routes opencode's terminal UI reads when it attaches, for features Tandem does not have
@@ -9,7 +10,7 @@ import type { Engine } from "@tandem/core/engine"
  */
 export function projectRoutes(engine: Engine, started = Date.now()) {
   return new Hono()
-    .get("/project/current", (c) =>
+    .get("/project/current", describe({ id: "project.current", summary: "The project this server serves" }), (c) =>
       c.json({
         id: "global",
         worktree: engine.directory,
@@ -18,14 +19,30 @@ export function projectRoutes(engine: Engine, started = Date.now()) {
         sandboxes: [],
       }),
     )
-    .get("/vcs", (c) => c.json({}))
-    .get("/command", (c) => c.json([]))
-    .get("/lsp", (c) => c.json([]))
-    .get("/formatter", (c) => c.json([]))
-    .get("/mcp", (c) => c.json({}))
-    .get("/provider/auth", (c) => c.json({}))
-    .get("/experimental/resource", (c) => c.json({}))
-    .get("/experimental/workspace", (c) => c.json([]))
-    .get("/experimental/workspace/status", (c) => c.json([]))
-    .get("/experimental/console", (c) => c.json({ consoleManagedProviders: [], switchableOrgCount: 0 }))
+    .get("/vcs", describe({ id: "vcs.get", summary: "Version control (none reported)" }), (c) => c.json({}))
+    .get("/command", describe({ id: "command.list", summary: "Custom commands (none)" }), (c) => c.json([]))
+    .get("/lsp", describe({ id: "lsp.status", summary: "LSP servers (none)" }), (c) => c.json([]))
+    .get("/formatter", describe({ id: "formatter.status", summary: "Formatters (none)" }), (c) => c.json([]))
+    .get("/mcp", describe({ id: "mcp.status", summary: "MCP servers (none)" }), (c) => c.json({}))
+    .get("/provider/auth", describe({ id: "provider.auth", summary: "Provider auth methods (none)" }), (c) =>
+      c.json({}),
+    )
+    .get(
+      "/experimental/resource",
+      describe({ id: "experimental.resource.list", summary: "MCP resources (none)" }),
+      (c) => c.json({}),
+    )
+    .get(
+      "/experimental/workspace",
+      describe({ id: "experimental.workspace.list", summary: "Workspaces (none)" }),
+      (c) => c.json([]),
+    )
+    .get(
+      "/experimental/workspace/status",
+      describe({ id: "experimental.workspace.status", summary: "Workspace connections (none)" }),
+      (c) => c.json([]),
+    )
+    .get("/experimental/console", describe({ id: "experimental.console.get", summary: "Console state (none)" }), (c) =>
+      c.json({ consoleManagedProviders: [], switchableOrgCount: 0 }),
+    )
 }

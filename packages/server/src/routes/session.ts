@@ -3,7 +3,11 @@ import { z } from "zod"
 import type { Engine } from "@tandem/core/engine"
 import { PromptError, PromptInput } from "@tandem/core/session/prompt"
 import { ModelNotFoundError } from "@tandem/core/provider/provider"
-import { badRequest, notFound, readBody, readQuery } from "../errors"
+import { SessionInfo } from "@tandem/core/session/session-info"
+import { badRequest, notFound } from "../errors"
+import { describe } from "../contract"
+import { body, params, query } from "../validate"
+import { loadSession, SessionParams } from "../load-session"
 
 export const CreateSessionBody = z
   .object({
@@ -31,122 +35,151 @@ const ListQuery = z.object({
 
 const MessagesQuery = z.object({ limit: z.coerce.number().int().min(0).optional(), directory: z.string().optional() })
 
-const sessionParam = (c: Context) => c.req.param("sessionID") ?? ""
-
 /** A failure the caller caused (bad agent or model): 400 with the reason; anything else is a bug. */
 function promptFailure(c: Context, error: unknown) {
   if (error instanceof PromptError || error instanceof ModelNotFoundError) return badRequest(c, error.message)
   throw error
 }
 
-/** Session routes in opencode 1.18.33's shapes. */
+/** Session routes in opencode 1.18.33's shapes; todos and diffs, which the attached terminal UI reads, are empty. */
 export function sessionRoutes(engine: Engine) {
   const { store } = engine
-  const withSession = (c: Context) => {
-    const id = sessionParam(c)
-    if (!id.startsWith("ses_")) return { error: badRequest(c, `"${id}" is not a session id (ses_…)`, "Params") }
-    const session = store.getSession(id)
-    if (!session) return { error: notFound(c, `session ${id} not found`) }
-    return { session }
-  }
+  // Every `/session/:sessionID…` route: a malformed id is a 400, an unknown one a 404.
+  const session = [params(SessionParams), loadSession(store)] as const
 
   return new Hono()
-    .post("/session", async (c) => {
-      const body = await readBody(c, CreateSessionBody)
-      if (!body.ok) return badRequest(c, body.message)
-      if (body.data.parentID && !store.getSession(body.data.parentID))
-        return notFound(c, `parent session ${body.data.parentID} not found`)
-      if (body.data.agent && !engine.agents.has(body.data.agent))
-        return badRequest(c, `agent "${body.data.agent}" does not exist`)
-      const info = store.createSession({
-        directory: engine.directory,
-        parentID: body.data.parentID,
-        title: body.data.title,
-        agent: body.data.agent,
-        model: body.data.model ? { providerID: body.data.model.providerID, modelID: body.data.model.id } : undefined,
-      })
-      return c.json(info)
-    })
-    .get("/session", (c) => {
-      const query = readQuery(c, ListQuery)
-      if (!query.ok) return badRequest(c, query.message, "Query")
-      let list = store.listSessions({ roots: query.data.roots === "true", directory: engine.directory })
-      if (query.data.search) {
-        const needle = query.data.search.toLowerCase()
-        list = list.filter((session) => session.title.toLowerCase().includes(needle))
-      }
-      return c.json(query.data.limit ? list.slice(0, query.data.limit) : list)
-    })
-    .get("/session/status", (c) => c.json(engine.status.all()))
-    .get("/session/:sessionID", (c) => {
-      const found = withSession(c)
-      return found.error ?? c.json(found.session)
-    })
-    .patch("/session/:sessionID", async (c) => {
-      const found = withSession(c)
-      if (found.error) return found.error
-      const body = await readBody(c, UpdateSessionBody)
-      if (!body.ok) return badRequest(c, body.message)
-      const next = store.updateSession(found.session.id, (info) => ({
-        ...info,
-        title: body.data.title ?? info.title,
-        time: { ...info.time, ...body.data.time },
-      }))
-      return c.json(next)
-    })
-    .delete("/session/:sessionID", (c) => {
-      const found = withSession(c)
-      if (found.error) return found.error
-      engine.deleteSession(found.session.id)
-      return c.json(true)
-    })
-    .get("/session/:sessionID/children", (c) => {
-      const found = withSession(c)
-      return found.error ?? c.json(store.children(found.session.id))
-    })
-    .post("/session/:sessionID/abort", (c) => {
-      const found = withSession(c)
-      if (found.error) return found.error
-      engine.runner.abort(found.session.id)
-      return c.json(true)
-    })
-    .get("/session/:sessionID/message", (c) => {
-      const found = withSession(c)
-      if (found.error) return found.error
-      const query = readQuery(c, MessagesQuery)
-      if (!query.ok) return badRequest(c, query.message, "Query")
-      return c.json(store.messages(found.session.id, query.data.limit || undefined))
-    })
-    .get("/session/:sessionID/message/:messageID", (c) => {
-      const found = withSession(c)
-      if (found.error) return found.error
-      const message = store.getMessage(found.session.id, c.req.param("messageID"))
-      return message ? c.json(message) : notFound(c, `message ${c.req.param("messageID")} not found`)
-    })
-    .post("/session/:sessionID/message", async (c) => {
-      const found = withSession(c)
-      if (found.error) return found.error
-      const body = await readBody(c, PromptInput)
-      if (!body.ok) return badRequest(c, body.message)
-      try {
-        return c.json(await engine.runner.prompt(found.session.id, body.data))
-      } catch (error) {
-        return promptFailure(c, error)
-      }
-    })
-    .post("/session/:sessionID/prompt_async", async (c) => {
-      const found = withSession(c)
-      if (found.error) return found.error
-      const body = await readBody(c, PromptInput)
-      if (!body.ok) return badRequest(c, body.message)
-      try {
-        engine.runner.write(found.session.id, body.data)
-      } catch (error) {
-        return promptFailure(c, error)
-      }
-      if (!body.data.noReply) void engine.runner.resume(found.session.id)
-      return c.body(null, 204)
-    })
-    .get("/session/:sessionID/todo", (c) => withSession(c).error ?? c.json([]))
-    .get("/session/:sessionID/diff", (c) => withSession(c).error ?? c.json([]))
+    .post(
+      "/session",
+      describe({ id: "session.create", summary: "Create a session", response: SessionInfo }),
+      body(CreateSessionBody),
+      (c) => {
+        const { parentID, title, agent, model } = c.req.valid("json")
+        if (parentID && !store.getSession(parentID)) return notFound(c, `parent session ${parentID} not found`)
+        if (agent && !engine.agents.has(agent)) return badRequest(c, `agent "${agent}" does not exist`)
+        const info = store.createSession({
+          directory: engine.directory,
+          parentID,
+          title,
+          agent,
+          model: model ? { providerID: model.providerID, modelID: model.id } : undefined,
+        })
+        return c.json(info)
+      },
+    )
+    .get(
+      "/session",
+      describe({ id: "session.list", summary: "List sessions", response: z.array(SessionInfo) }),
+      query(ListQuery),
+      (c) => {
+        const { roots, search, limit } = c.req.valid("query")
+        let list = store.listSessions({ roots: roots === "true", directory: engine.directory })
+        if (search) {
+          const needle = search.toLowerCase()
+          list = list.filter((session) => session.title.toLowerCase().includes(needle))
+        }
+        return c.json(limit ? list.slice(0, limit) : list)
+      },
+    )
+    .get("/session/status", describe({ id: "session.status", summary: "Busy and retrying sessions" }), (c) =>
+      c.json(engine.status.all()),
+    )
+    .get(
+      "/session/:sessionID",
+      describe({ id: "session.get", summary: "One session", response: SessionInfo }),
+      ...session,
+      (c) => c.json(c.var.session),
+    )
+    .patch(
+      "/session/:sessionID",
+      describe({ id: "session.update", summary: "Rename or archive", response: SessionInfo }),
+      ...session,
+      body(UpdateSessionBody),
+      (c) => {
+        const { title, time } = c.req.valid("json")
+        const next = store.updateSession(c.var.session.id, (info) => ({
+          ...info,
+          title: title ?? info.title,
+          time: { ...info.time, ...time },
+        }))
+        return c.json(next)
+      },
+    )
+    .delete(
+      "/session/:sessionID",
+      describe({ id: "session.delete", summary: "Delete a session and its children" }),
+      ...session,
+      (c) => {
+        engine.deleteSession(c.var.session.id)
+        return c.json(true)
+      },
+    )
+    .get(
+      "/session/:sessionID/children",
+      describe({ id: "session.children", summary: "Child sessions", response: z.array(SessionInfo) }),
+      ...session,
+      (c) => c.json(store.children(c.var.session.id)),
+    )
+    .post(
+      "/session/:sessionID/abort",
+      describe({ id: "session.abort", summary: "Abort the running turn" }),
+      ...session,
+      (c) => {
+        engine.runner.abort(c.var.session.id)
+        return c.json(true)
+      },
+    )
+    .get(
+      "/session/:sessionID/message",
+      describe({ id: "session.messages", summary: "Messages with parts" }),
+      ...session,
+      query(MessagesQuery),
+      (c) => c.json(store.messages(c.var.session.id, c.req.valid("query").limit || undefined)),
+    )
+    .get(
+      "/session/:sessionID/message/:messageID",
+      describe({ id: "session.message", summary: "One message with parts" }),
+      ...session,
+      (c) => {
+        const message = store.getMessage(c.var.session.id, c.req.param("messageID"))
+        return message ? c.json(message) : notFound(c, `message ${c.req.param("messageID")} not found`)
+      },
+    )
+    .post(
+      "/session/:sessionID/message",
+      describe({ id: "session.prompt", summary: "Prompt and wait for the reply" }),
+      ...session,
+      body(PromptInput),
+      async (c) => {
+        try {
+          return c.json(await engine.runner.prompt(c.var.session.id, c.req.valid("json")))
+        } catch (error) {
+          return promptFailure(c, error)
+        }
+      },
+    )
+    .post(
+      "/session/:sessionID/prompt_async",
+      describe({ id: "session.prompt_async", summary: "Prompt without waiting (204)" }),
+      ...session,
+      body(PromptInput),
+      (c) => {
+        const input = c.req.valid("json")
+        try {
+          engine.runner.write(c.var.session.id, input)
+        } catch (error) {
+          return promptFailure(c, error)
+        }
+        if (!input.noReply) void engine.runner.resume(c.var.session.id)
+        return c.body(null, 204)
+      },
+    )
+    .get("/session/:sessionID/todo", describe({ id: "session.todo", summary: "Todos (none)" }), ...session, (c) =>
+      c.json([]),
+    )
+    .get(
+      "/session/:sessionID/diff",
+      describe({ id: "session.diff", summary: "File changes (none)" }),
+      ...session,
+      (c) => c.json([]),
+    )
 }

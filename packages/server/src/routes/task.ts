@@ -1,37 +1,60 @@
 import { Hono } from "hono"
+import { z } from "zod"
 import type { Engine } from "@tandem/core/engine"
-import { badRequest, notFound } from "../errors"
+import { TaskInfo } from "@tandem/core/task/task-info"
+import { notFound } from "../errors"
+import { describe } from "../contract"
+import { params } from "../validate"
+import { loadSession } from "../load-session"
 
 /** How long the cancel route waits for the task to reach its final state before answering. */
 export const CANCEL_WAIT_MS = 5_000
 
+/** A task is named by its own id or, as upstream does, by its child session's. */
+const TaskParams = z.object({
+  taskID: z.string().refine((id) => id.startsWith("tsk_") || id.startsWith("ses_"), {
+    error: (issue) => `"${issue.input}" is not a task id (tsk_…)`,
+  }),
+})
+
 /** Background task routes, and opencode's experimental background switch and capabilities. */
 export function taskRoutes(engine: Engine) {
-  const { background, store } = engine
+  const { background } = engine
   return new Hono()
-    .get("/experimental/capabilities", (c) => c.json({ backgroundSubagents: true }))
-    .get("/session/:sessionID/task", (c) => {
-      const id = c.req.param("sessionID")
-      if (!store.getSession(id)) return notFound(c, `session ${id} not found`)
-      return c.json(background.list(id))
-    })
-    .get("/task", (c) => c.json(engine.ledger.listAll()))
-    .get("/task/:taskID", (c) => {
+    .get(
+      "/experimental/capabilities",
+      describe({ id: "experimental.capabilities.get", summary: "What this server can do" }),
+      (c) => c.json({ backgroundSubagents: true }),
+    )
+    .get(
+      "/session/:sessionID/task",
+      describe({ id: "task.list", summary: "Background tasks of a session", response: z.array(TaskInfo) }),
+      loadSession(engine.store),
+      (c) => c.json(background.list(c.var.session.id)),
+    )
+    .get("/task", describe({ id: "task.all", summary: "Recent background tasks", response: z.array(TaskInfo) }), (c) =>
+      c.json(engine.ledger.listAll()),
+    )
+    .get("/task/:taskID", describe({ id: "task.get", summary: "One background task", response: TaskInfo }), (c) => {
       const task = background.get(c.req.param("taskID"))
       return task ? c.json(task) : notFound(c, `task ${c.req.param("taskID")} not found`)
     })
-    .post("/task/:taskID/cancel", async (c) => {
-      const id = c.req.param("taskID")
-      if (!id.startsWith("tsk_") && !id.startsWith("ses_"))
-        return badRequest(c, `"${id}" is not a task id (tsk_…)`, "Params")
-      const task = background.cancel(id, "cancelled through the API")
-      if (!task) return notFound(c, `task ${id} not found`)
-      await background.wait([task.id], "all", CANCEL_WAIT_MS)
-      return c.json(background.get(task.id))
-    })
-    .post("/experimental/session/:sessionID/background", (c) => {
-      const id = c.req.param("sessionID")
-      if (!store.getSession(id)) return notFound(c, `session ${id} not found`)
-      return c.json({ moved: engine.moveToBackground(id) })
-    })
+    .post(
+      "/task/:taskID/cancel",
+      describe({ id: "task.cancel", summary: "Cancel a task and its descendants", response: TaskInfo }),
+      params(TaskParams),
+      async (c) => {
+        const id = c.req.valid("param").taskID
+        const task = background.cancel(id, "cancelled through the API")
+        if (!task) return notFound(c, `task ${id} not found`)
+        await background.wait([task.id], "all", CANCEL_WAIT_MS)
+        return c.json(background.get(task.id))
+      },
+    )
+    .post(
+      "/experimental/session/:sessionID/background",
+      describe({ id: "experimental.session.background", summary: "Move running foreground tasks to the background" }),
+      loadSession(engine.store),
+      (c) => c.json({ moved: engine.moveToBackground(c.var.session.id) }),
+    )
 }
