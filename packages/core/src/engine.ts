@@ -83,6 +83,8 @@ export function createEngine(options: EngineOptions) {
   const sessions = new Sessions({
     store,
     runner,
+    agents,
+    directory,
     beforeDelete: (sessionID) => background.cancelForParent(sessionID, "the parent session was deleted"),
   })
   const tools = new ToolRegistry({
@@ -118,11 +120,9 @@ export function createEngine(options: EngineOptions) {
     secrets,
     builtins,
     bus,
-    db,
     /** The store's group commit: `writes.after(fn)` runs fn once what is written so far is committed. */
     writes,
     store,
-    ledger,
     status,
     permissions,
     agents,
@@ -135,8 +135,6 @@ export function createEngine(options: EngineOptions) {
     recovery,
     /** Moves the session's running foreground task calls to the background; returns how many moved. */
     moveToBackground: (sessionID: string) => subagents.moveToBackground(sessionID),
-    /** Deletes a session and its descendants, aborting any that are running. */
-    deleteSession: (sessionID: string) => sessions.delete(sessionID),
     /** Stops background work, aborts running loops, waits for them, then closes the store. */
     async close() {
       await background.close()

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono"
 import { z } from "zod"
-import type { Store } from "@tandem/core/session/store"
+import type { Sessions } from "@tandem/core/session/sessions"
 import type { SessionInfo } from "@tandem/core/session/session-info"
 import { notFound } from "./errors"
 
@@ -13,10 +13,10 @@ export const SessionParams = z.object({
 })
 
 /** Loads the session named by `:sessionID` into `c.var.session`; an unknown one is a 404. */
-export function loadSession(store: Store): MiddlewareHandler<SessionEnv> {
+export function loadSession(sessions: Sessions): MiddlewareHandler<SessionEnv> {
   return async (c, next) => {
     const id = c.req.param("sessionID") ?? ""
-    const session = store.getSession(id)
+    const session = sessions.get(id)
     if (!session) return notFound(c, `session ${id} not found`)
     c.set("session", session)
     await next()

@@ -1,12 +1,20 @@
+import type { AgentInfo } from "../agent/agent"
+import type { ModelRef } from "./message"
 import type { SessionRunner } from "./prompt"
+import type { SessionInfo } from "./session-info"
 import type { Store } from "./store"
 
-/** Session operations that span the store and the running loops. */
+/** Why a session could not be created: a parent or agent that does not exist. */
+export type CreateRefused = { refused: "parent" | "agent"; message: string }
+
+/** The sessions of one project: what clients read and change, and deletes that stop their work. */
 export class Sessions {
   constructor(
     private readonly deps: {
       store: Store
       runner: SessionRunner
+      agents: Map<string, AgentInfo>
+      directory: string
       /**
        * Called first when a session is deleted, to end work it started elsewhere (its background
        * tasks). Must not throw; may abort loops.
@@ -14,6 +22,49 @@ export class Sessions {
       beforeDelete?(sessionID: string): void
     },
   ) {}
+
+  get(sessionID: string) {
+    return this.deps.store.getSession(sessionID)
+  }
+
+  /** A new session of this project, under `parentID` when given; refused for an unknown parent or agent. */
+  create(input: { parentID?: string; title?: string; agent?: string; model?: ModelRef }): SessionInfo | CreateRefused {
+    const { store, agents, directory } = this.deps
+    if (input.parentID && !store.getSession(input.parentID))
+      return { refused: "parent", message: `parent session ${input.parentID} not found` }
+    if (input.agent && !agents.has(input.agent))
+      return { refused: "agent", message: `agent "${input.agent}" does not exist` }
+    return store.createSession({ directory, ...input })
+  }
+
+  /** This project's sessions, newest first; `search` matches titles, case-insensitively. */
+  list(options: { roots?: boolean; search?: string; limit?: number } = {}) {
+    const needle = options.search?.toLowerCase()
+    const all = this.deps.store.listSessions({ roots: options.roots, directory: this.deps.directory })
+    const found = needle ? all.filter((session) => session.title.toLowerCase().includes(needle)) : all
+    return options.limit ? found.slice(0, options.limit) : found
+  }
+
+  /** Renames or archives a session. */
+  update(sessionID: string, change: { title?: string; archived?: number }) {
+    return this.deps.store.updateSession(sessionID, (info) => ({
+      ...info,
+      title: change.title ?? info.title,
+      time: change.archived === undefined ? info.time : { ...info.time, archived: change.archived },
+    }))
+  }
+
+  children(sessionID: string) {
+    return this.deps.store.children(sessionID)
+  }
+
+  messages(sessionID: string, limit?: number) {
+    return this.deps.store.messages(sessionID, limit)
+  }
+
+  message(sessionID: string, messageID: string) {
+    return this.deps.store.getMessage(sessionID, messageID)
+  }
 
   /** Deletes a session and its descendants, aborting any that are running; returns what was removed. */
   delete(sessionID: string) {

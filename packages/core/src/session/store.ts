@@ -47,6 +47,11 @@ export class Store {
     private readonly group?: WriteGroup,
   ) {}
 
+  /** SQLite's own consistency check of the whole data file: "ok", or what is wrong. */
+  integrityCheck() {
+    return (this.db.query("pragma integrity_check").get() as { integrity_check: string }).integrity_check
+  }
+
   /** Call before every write. */
   private write() {
     this.group?.join()

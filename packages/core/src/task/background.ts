@@ -93,6 +93,11 @@ export class BackgroundTasks {
     return this.deps.ledger.listByParent(parentSessionID)
   }
 
+  /** The most recent tasks of every session, newest first. */
+  listAll(limit?: number) {
+    return this.deps.ledger.listAll(limit)
+  }
+
   /** Cancels a task and every task below it. A cancelled task still delivers a "cancelled" result. */
   cancel(id: string, reason = "cancelled"): TaskInfo | undefined {
     const task = this.get(id)

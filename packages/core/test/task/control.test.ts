@@ -80,7 +80,7 @@ test("aborting the parent's turn leaves background tasks running; cancel_on_abor
     expect(task!.state).toBe(cancelOnAbort ? "cancelled" : "running")
     hold.release()
     if (!cancelOnAbort) {
-      engine.deleteSession(parent.id)
+      engine.sessions.delete(parent.id)
       expect((await cancelled).task.id).toBe(task!.id)
     }
     child.release()

@@ -43,9 +43,9 @@ function promptFailure(c: Context, error: unknown) {
 
 /** Session routes in opencode 1.18.33's shapes; todos and diffs, which the attached terminal UI reads, are empty. */
 export function sessionRoutes(engine: Engine) {
-  const { store } = engine
+  const { sessions } = engine
   // Every `/session/:sessionID…` route: a malformed id is a 400, an unknown one a 404.
-  const session = [params(SessionParams), loadSession(store)] as const
+  const session = [params(SessionParams), loadSession(sessions)] as const
 
   return new Hono()
     .post(
@@ -53,17 +53,14 @@ export function sessionRoutes(engine: Engine) {
       describe({ id: "session.create", summary: "Create a session", response: SessionInfo }),
       body(CreateSessionBody),
       (c) => {
-        const { parentID, title, agent, model } = c.req.valid("json")
-        if (parentID && !store.getSession(parentID)) return notFound(c, `parent session ${parentID} not found`)
-        if (agent && !engine.agents.has(agent)) return badRequest(c, `agent "${agent}" does not exist`)
-        const info = store.createSession({
-          directory: engine.directory,
-          parentID,
-          title,
-          agent,
+        const { model, ...rest } = c.req.valid("json")
+        const created = sessions.create({
+          ...rest,
           model: model ? { providerID: model.providerID, modelID: model.id } : undefined,
         })
-        return c.json(info)
+        if ("refused" in created)
+          return created.refused === "parent" ? notFound(c, created.message) : badRequest(c, created.message)
+        return c.json(created)
       },
     )
     .get(
@@ -72,12 +69,7 @@ export function sessionRoutes(engine: Engine) {
       query(ListQuery),
       (c) => {
         const { roots, search, limit } = c.req.valid("query")
-        let list = store.listSessions({ roots: roots === "true", directory: engine.directory })
-        if (search) {
-          const needle = search.toLowerCase()
-          list = list.filter((session) => session.title.toLowerCase().includes(needle))
-        }
-        return c.json(limit ? list.slice(0, limit) : list)
+        return c.json(sessions.list({ roots: roots === "true", search, limit }))
       },
     )
     .get("/session/status", describe({ id: "session.status", summary: "Busy and retrying sessions" }), (c) =>
@@ -96,12 +88,7 @@ export function sessionRoutes(engine: Engine) {
       body(UpdateSessionBody),
       (c) => {
         const { title, time } = c.req.valid("json")
-        const next = store.updateSession(c.var.session.id, (info) => ({
-          ...info,
-          title: title ?? info.title,
-          time: { ...info.time, ...time },
-        }))
-        return c.json(next)
+        return c.json(sessions.update(c.var.session.id, { title, archived: time?.archived }))
       },
     )
     .delete(
@@ -109,7 +96,7 @@ export function sessionRoutes(engine: Engine) {
       describe({ id: "session.delete", summary: "Delete a session and its children" }),
       ...session,
       (c) => {
-        engine.deleteSession(c.var.session.id)
+        sessions.delete(c.var.session.id)
         return c.json(true)
       },
     )
@@ -117,7 +104,7 @@ export function sessionRoutes(engine: Engine) {
       "/session/:sessionID/children",
       describe({ id: "session.children", summary: "Child sessions", response: z.array(SessionInfo) }),
       ...session,
-      (c) => c.json(store.children(c.var.session.id)),
+      (c) => c.json(sessions.children(c.var.session.id)),
     )
     .post(
       "/session/:sessionID/abort",
@@ -133,14 +120,14 @@ export function sessionRoutes(engine: Engine) {
       describe({ id: "session.messages", summary: "Messages with parts" }),
       ...session,
       query(MessagesQuery),
-      (c) => c.json(store.messages(c.var.session.id, c.req.valid("query").limit || undefined)),
+      (c) => c.json(sessions.messages(c.var.session.id, c.req.valid("query").limit || undefined)),
     )
     .get(
       "/session/:sessionID/message/:messageID",
       describe({ id: "session.message", summary: "One message with parts" }),
       ...session,
       (c) => {
-        const message = store.getMessage(c.var.session.id, c.req.param("messageID"))
+        const message = sessions.message(c.var.session.id, c.req.param("messageID"))
         return message ? c.json(message) : notFound(c, `message ${c.req.param("messageID")} not found`)
       },
     )

@@ -29,11 +29,11 @@ export function taskRoutes(engine: Engine) {
     .get(
       "/session/:sessionID/task",
       describe({ id: "task.list", summary: "Background tasks of a session", response: z.array(TaskInfo) }),
-      loadSession(engine.store),
+      loadSession(engine.sessions),
       (c) => c.json(background.list(c.var.session.id)),
     )
     .get("/task", describe({ id: "task.all", summary: "Recent background tasks", response: z.array(TaskInfo) }), (c) =>
-      c.json(engine.ledger.listAll()),
+      c.json(engine.background.listAll()),
     )
     .get("/task/:taskID", describe({ id: "task.get", summary: "One background task", response: TaskInfo }), (c) => {
       const task = background.get(c.req.param("taskID"))
@@ -54,7 +54,7 @@ export function taskRoutes(engine: Engine) {
     .post(
       "/experimental/session/:sessionID/background",
       describe({ id: "experimental.session.background", summary: "Move running foreground tasks to the background" }),
-      loadSession(engine.store),
+      loadSession(engine.sessions),
       (c) => c.json({ moved: engine.moveToBackground(c.var.session.id) }),
     )
 }
