@@ -14,10 +14,14 @@ import { startServe } from "./serve-process"
 type Json = any
 
 const N = 30
+/** The run's children finish only once the server's first child has called the model: the fan-outs overlap by construction. */
+const serverStarted = Promise.withResolvers<void>()
 
 async function respond(request: ScriptRequest): Promise<Turn> {
   const said = lastUser(request)
   const child = /^CHILD (\w+) (\d+)$/.exec(said)
+  if (child?.[1] === "srv") serverStarted.resolve()
+  if (child?.[1] === "cli") await serverStarted.promise
   if (child) {
     await sleep((Number(child[2]) % 7) * 20)
     return { text: `result of ${child[1]} ${child[2]}`, chunks: 5, chunkDelayMs: 60 }

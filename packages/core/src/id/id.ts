@@ -41,3 +41,14 @@ export function ascending(prefix: Prefix, now = Date.now()) {
 export function hasPrefix(kind: Prefix, id: string) {
   return id.startsWith(prefixes[kind] + "_")
 }
+
+/** True when `id` has the shape of an ascending id of `kind`: its prefix, 12 hex digits, 14 characters. */
+export function isAscendingId(kind: Prefix, id: string) {
+  return new RegExp(`^${prefixes[kind]}_[0-9a-f]{12}[0-9A-Za-z]{14}$`).test(id)
+}
+
+/** The greatest id of `kind` that `ascending` could make at `time`, without making one. */
+export function latestIdAt(kind: Prefix, time: number) {
+  const value = BigInt(time) * 0x1000n + 0xfffn
+  return `${prefixes[kind]}_${value.toString(16).padStart(12, "0").slice(-12)}${"z".repeat(14)}`
+}

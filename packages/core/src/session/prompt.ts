@@ -6,6 +6,7 @@ import type { Permissions } from "../permission/permission"
 import type { ModelCache } from "../provider/model-cache"
 import type { FileVersions } from "../tool/file-versions"
 import { newAssistantMessage } from "./assistant-message"
+import { checkClientIds } from "./client-ids"
 import type { LoopHooks } from "./loop-hooks"
 import type { UserMessage, WithParts } from "./message"
 import { runStep } from "./processor"
@@ -110,6 +111,7 @@ export class SessionRunner {
     const agentName = input.agent ?? previous?.agent ?? session.agent ?? this.deps.config.default_agent ?? "build"
     const agent = this.deps.agents.get(agentName)
     if (!agent) throw new PromptError(`agent "${agentName}" does not exist`)
+    checkClientIds(store, sessionID, input)
     const model = input.model ?? previous?.model ?? agent.model ?? this.deps.models.defaultRef()
     this.deps.models.get(model)
     const info: UserMessage = {

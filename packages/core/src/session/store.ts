@@ -188,7 +188,7 @@ export class Store {
     this.write()
     this.db
       .query(
-        "insert into message (id, session_id, data) values (?, ?, ?) on conflict(id) do update set data = excluded.data",
+        "insert into message (id, session_id, data) values (?, ?, ?) on conflict(id) do update set data = excluded.data where session_id = excluded.session_id",
       )
       .run(info.id, info.sessionID, JSON.stringify(info))
     this.announce(() => this.bus.publish(MessageUpdated, { sessionID: info.sessionID, info }))
@@ -199,7 +199,7 @@ export class Store {
     this.write()
     this.db
       .query(
-        "insert into part (id, message_id, session_id, data) values (?, ?, ?, ?) on conflict(id) do update set data = excluded.data",
+        "insert into part (id, message_id, session_id, data) values (?, ?, ?, ?) on conflict(id) do update set data = excluded.data where session_id = excluded.session_id and message_id = excluded.message_id",
       )
       .run(part.id, part.messageID, part.sessionID, JSON.stringify(part))
     this.announce(() => this.bus.publish(PartUpdated, { sessionID: part.sessionID, part, time: Date.now() }))
@@ -227,6 +227,16 @@ export class Store {
   }
 
   /** The session's latest user message, without reading the whole transcript. */
+  /** Whether a message with this id exists in any session. */
+  messageExists(id: string) {
+    return this.db.query("select 1 from message where id = ?").get(id) !== null
+  }
+
+  /** Whether a part with this id exists in any session. */
+  partExists(id: string) {
+    return this.db.query("select 1 from part where id = ?").get(id) !== null
+  }
+
   lastUserMessage(sessionID: string): UserMessage | undefined {
     return parseRow<UserMessage>(
       this.db

@@ -2,6 +2,7 @@ import { Hono, type Context } from "hono"
 import { z } from "zod"
 import type { Engine } from "@tandem/core/engine"
 import { PromptError, PromptInput } from "@tandem/core/session/prompt"
+import { BadIdError, IdTakenError } from "@tandem/core/session/client-ids"
 import { ModelNotFoundError } from "@tandem/core/provider/provider"
 import { SessionInfo } from "@tandem/core/session/session-info"
 import { badRequest, notFound } from "../errors"
@@ -37,7 +38,10 @@ const MessagesQuery = z.object({ limit: z.coerce.number().int().min(0).optional(
 
 /** A failure the caller caused (bad agent or model): 400 with the reason; anything else is a bug. */
 function promptFailure(c: Context, error: unknown) {
-  if (error instanceof PromptError || error instanceof ModelNotFoundError) return badRequest(c, error.message)
+  if (error instanceof IdTakenError)
+    return c.json({ name: "ConflictError" as const, data: { message: error.message } }, 409)
+  if (error instanceof PromptError || error instanceof ModelNotFoundError || error instanceof BadIdError)
+    return badRequest(c, error.message)
   throw error
 }
 
