@@ -83,3 +83,15 @@ test("the password comparison is by digest, so its time does not reveal where a 
   expect(passwordMatches("", "secret")).toBe(false)
   expect(passwordMatches("a much longer guess than the password", "secret")).toBe(false)
 })
+
+test("a session title over the limit is a 400 that names the field, and nothing is stored", async () => {
+  const before = sessions()
+  const res = await app.request("/session", {
+    method: "POST",
+    body: JSON.stringify({ title: "t".repeat(2000) }),
+    headers: { "content-type": "application/json" },
+  })
+  expect(res.status).toBe(400)
+  expect((await error(res)).data.message).toContain("title is longer than 1024 characters")
+  expect(sessions()).toBe(before)
+})

@@ -10,10 +10,14 @@ import { describe } from "../contract"
 import { body, params, query } from "../validate"
 import { loadSession, SessionParams } from "../load-session"
 
+/** The longest session title accepted: titles are sent with every session list. */
+export const TITLE_MAX = 1024
+const Title = z.string().max(TITLE_MAX, { error: `title is longer than ${TITLE_MAX} characters` })
+
 export const CreateSessionBody = z
   .object({
     parentID: z.string().startsWith("ses_").optional(),
-    title: z.string().optional(),
+    title: Title.optional(),
     agent: z.string().optional(),
     model: z.object({ id: z.string(), providerID: z.string(), variant: z.string().optional() }).optional(),
   })
@@ -21,7 +25,7 @@ export const CreateSessionBody = z
 
 export const UpdateSessionBody = z
   .object({
-    title: z.string().optional(),
+    title: Title.optional(),
     metadata: z.record(z.string(), z.unknown()).optional(),
     time: z.object({ archived: z.number().optional() }).optional(),
   })
