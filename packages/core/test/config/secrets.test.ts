@@ -52,7 +52,7 @@ test("property: a masked text never contains a recorded secret, and text without
   fc.assert(
     fc.property(
       fc.array(fc.stringMatching(/^[A-Za-z0-9_+=\/"\\-]{4,20}$/), { minLength: 1, maxLength: 5 }),
-      fc.array(fc.string({ maxLength: 10 }), { maxLength: 6 }),
+      fc.array(fc.stringMatching(/^[A-Za-z0-9 .,:;!?()-]{0,10}$/), { maxLength: 6 }),
       (values, filler) => {
         const secrets = new Secrets()
         for (const value of values) secrets.add(value)
@@ -63,6 +63,7 @@ test("property: a masked text never contains a recorded secret, and text without
         for (const value of values) if (!MASK.includes(value)) expect(JSON.stringify(json)).not.toContain(value)
       },
     ),
+    { numRuns: 500 },
   )
   expect(new Secrets().mask("plain")).toBe("plain")
 })
