@@ -1,7 +1,7 @@
 import type { TaskInfo } from "@tandem/core/task/task-info"
 import { passwordFromEnv } from "@tandem/server/app"
 import { readEvents } from "@tandem/server/read-events"
-import { flags } from "../args"
+import { commandArgs, type CommandSpec } from "../args"
 import { dim, red } from "../render"
 import { taskLine } from "../render-tasks"
 
@@ -26,18 +26,30 @@ async function failure(res: Response) {
   return body.data?.message ?? `HTTP ${res.status}`
 }
 
+export const tasksSpec = {
+  name: "tasks",
+  summary: "list, follow and cancel the background tasks of a running tandem serve",
+  usage: "[options]",
+  flags: {
+    url: { type: "string", value: "url", description: "the server (default http://127.0.0.1:4096)" },
+    session: { type: "string", value: "ID", description: "only the tasks of this parent session" },
+    watch: {
+      type: "boolean",
+      short: "w",
+      description: "list, then print each change as it happens; reconnects if the server restarts (Ctrl-C stops)",
+    },
+    cancel: { type: "string", value: "TASK_ID", description: "cancel this task (and the tasks it started)" },
+  },
+  notes: [
+    "Environment:",
+    "  TANDEM_SERVER_PASSWORD  the server's password, when it was started with one; OPENCODE_SERVER_PASSWORD also works",
+  ],
+} satisfies CommandSpec
+
 /** `tandem tasks`: lists, follows and cancels the background tasks of a running server. */
 export async function tasksCommand(args: string[]) {
-  const parsed = flags(args, {
-    url: { type: "string" },
-    session: { type: "string" },
-    watch: { type: "boolean" },
-    cancel: { type: "string" },
-  })
-  if (!parsed.ok) {
-    console.error(`tandem tasks: ${parsed.message}`)
-    return 2
-  }
+  const parsed = commandArgs(tasksSpec, args)
+  if (typeof parsed === "number") return parsed
   const base = (parsed.values.url ?? "http://127.0.0.1:4096").replace(/\/$/, "")
   const api = client(base)
   try {
