@@ -31,6 +31,11 @@ export function taskLine(
   )}`
 }
 
+/** A task as `tandem tasks` lists it: its id, then its status line. */
+export function taskRow(task: TaskInfo) {
+  return `${dim(task.id)} ${taskLine(task, { steps: task.usage.steps, tokens: task.usage.tokens.input + task.usage.tokens.output })}`
+}
+
 /** Prints background tasks of a session tree as they change state and make progress. */
 export function renderTasks(engine: Engine, rootID: string, line: (text: string) => void) {
   const inTree = (sessionID: string) => {
