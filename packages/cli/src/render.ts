@@ -2,6 +2,7 @@ import type { Engine } from "@tandem/core/engine"
 import { PartDelta, PartUpdated, SessionStatusChanged } from "@tandem/core/session/events"
 import type { Part, ToolPart } from "@tandem/core/session/message"
 import { renderTasks } from "./render-tasks"
+import { createScreen } from "./screen"
 
 const color = (code: number) => (text: string) => (process.stdout.isTTY ? `\x1b[${code}m${text}\x1b[0m` : text)
 export const dim = color(2)
@@ -17,30 +18,45 @@ function describeTool(part: ToolPart) {
   return `${part.tool} ${String(arg)}${input.background ? " (background)" : ""}`.trim()
 }
 
+export type LiveOptions = {
+  /** Where the output goes (default: stdout). */
+  write?: (text: string) => void
+  /** A terminal: running tasks are redrawn in place (default: whether stdout is one). */
+  tty?: boolean
+  /** Width of the terminal (default: stdout's). */
+  columns?: () => number
+  now?: () => number
+  /** Calls `fn` every `ms` until the returned function is called (default: an unref'd interval). */
+  every?: (ms: number, fn: () => void) => () => void
+}
+
+const interval = (ms: number, fn: () => void) => {
+  const timer = setInterval(fn, ms)
+  timer.unref()
+  return () => clearInterval(timer)
+}
+
 /**
- * Prints a session's activity live: streamed text of the root session, and one line per tool
- * call of the root and its sub-agents, indented by depth.
+ * Prints a session's activity live: streamed text of the root session, one line per tool call of
+ * the root and its sub-agents, indented by depth, and its background tasks (see renderTasks).
  */
-export function renderLive(
-  engine: Engine,
-  rootID: string,
-  out: (text: string) => void = (t) => process.stdout.write(t),
-) {
+export function renderLive(engine: Engine, rootID: string, options: LiveOptions = {}) {
+  const tty = options.tty ?? process.stdout.isTTY === true
+  const now = options.now ?? Date.now
+  const screen = createScreen(
+    options.write ?? ((text) => process.stdout.write(text)),
+    tty,
+    options.columns ?? (() => process.stdout.columns || 80),
+  )
   /** How far below the root a session is; -1 outside the root's tree. */
-  const depthOf = (sessionID: string) => engine.store.ancestors(sessionID).findIndex((s) => s.id === rootID)
+  const depthOf = (sessionID: string) => engine.sessions.ancestors(sessionID).findIndex((s) => s.id === rootID)
   const printed = new Set<string>()
-  let midLine = false
-  const line = (text: string) => {
-    if (midLine) out("\n")
-    midLine = false
-    out(text + "\n")
-  }
+  const line = screen.line
   const offDelta = engine.bus.on(PartDelta, (event) => {
     if (event.sessionID !== rootID || event.field !== "text") return
-    const part = engine.store.parts(event.messageID).find((p) => p.id === event.partID)
+    const part = engine.sessions.parts(event.messageID).find((p) => p.id === event.partID)
     if (part?.type !== "text") return
-    out(event.delta)
-    midLine = !event.delta.endsWith("\n")
+    screen.text(event.delta)
   })
   const offPart = engine.bus.on(PartUpdated, ({ part }) => {
     const depth = depthOf(part.sessionID)
@@ -48,17 +64,21 @@ export function renderLive(
     const pad = "  ".repeat(depth)
     show(part, pad, depth)
   })
-  const offTasks = renderTasks(engine, rootID, line)
+  const offTasks = renderTasks(engine, rootID, screen, {
+    tty,
+    now,
+    every: options.every ?? interval,
+  })
   const offStatus = engine.bus.on(SessionStatusChanged, ({ sessionID, status }) => {
     if (status.type !== "retry" || depthOf(sessionID) < 0) return
-    const wait = Math.max(0, (status.next - Date.now()) / 1000)
+    const wait = Math.max(0, (status.next - now()) / 1000)
     line(
       `${"  ".repeat(depthOf(sessionID))}${yellow("↻")} ${dim(`model call failed (${status.message}); retry ${status.attempt} in ${wait.toFixed(1)}s`)}`,
     )
   })
   const show = (part: Part, pad: string, depth: number) => {
-    if (part.type === "text" && part.time?.end && midLine && depth === 0) {
-      line("")
+    if (part.type === "text" && part.time?.end && depth === 0) {
+      screen.end()
       return
     }
     if (part.type !== "tool") return
@@ -84,6 +104,6 @@ export function renderLive(
     offPart()
     offTasks()
     offStatus()
-    if (midLine) out("\n")
+    screen.close()
   }
 }

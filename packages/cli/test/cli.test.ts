@@ -4,23 +4,10 @@ import { scriptedProviderConfig, testEngine } from "@tandem/testing/fixture"
 import { gate, lastToolResults, lastUser } from "@tandem/testing/script"
 import { serve } from "@tandem/server/serve"
 import { TaskUpdated } from "@tandem/core/task/events"
+import { tandem as run } from "./tandem-process"
 
 const entry = path.join(import.meta.dir, "..", "src", "index.ts")
-
-async function tandem(args: string[], cwd = import.meta.dir) {
-  const child = Bun.spawn([process.execPath, entry, ...args], {
-    cwd,
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { ...process.env },
-  })
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ])
-  return { stdout, stderr, code }
-}
+const tandem = (args: string[], cwd?: string) => run(args, { cwd })
 
 test("the demo runs: tools, a blocking sub-agent, three background results delivered by themselves", async () => {
   const { stdout, code, stderr } = await tandem(["demo"])
@@ -74,6 +61,8 @@ test("run on the scripted model exits 0 and prints the answer", async () => {
   const result = await tandem(["run", "--model", "scripted/scripted", "please tidy greeting.txt"], await scratch())
   expect(result.code).toBe(0)
   expect(result.stdout).toContain("Background results arrived")
+  // Not a terminal: plain lines a CI log can show, no colours and no redrawing.
+  expect(result.stdout).not.toContain("\x1b[")
 }, 60_000)
 
 async function scratch() {

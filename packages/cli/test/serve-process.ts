@@ -1,9 +1,12 @@
 import path from "node:path"
 
-/** `scripts/tandem serve --port 0` as a real process in `directory`; resolves once it listens. */
-export async function startServe(directory: string, env: Record<string, string | undefined> = process.env) {
+/**
+ * `scripts/tandem serve` as a real process in `directory`, on `port` (default: any free one);
+ * resolves once it listens.
+ */
+export async function startServe(directory: string, env: Record<string, string | undefined> = process.env, port = 0) {
   const script = path.join(import.meta.dir, "..", "..", "..", "scripts", "tandem")
-  const child = Bun.spawn(["sh", script, "serve", "--port", "0"], {
+  const child = Bun.spawn(["sh", script, "serve", "--port", String(port)], {
     cwd: directory,
     stdout: "pipe",
     stderr: "inherit",

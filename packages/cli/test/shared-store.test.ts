@@ -3,7 +3,7 @@ import { Database } from "bun:sqlite"
 import path from "node:path"
 import { startScriptedServer } from "@tandem/testing/scripted-server"
 import { scriptedProject } from "@tandem/testing/fixture"
-import { lastToolResults, lastUser, sleep, type ScriptRequest, type Turn } from "@tandem/testing/script"
+import { gate, lastToolResults, lastUser, sleep, type ScriptRequest, type Turn } from "@tandem/testing/script"
 import { startServe } from "./serve-process"
 
 // A `tandem serve` and a `tandem run` on one data file at the same time, both fanning out
@@ -14,14 +14,16 @@ import { startServe } from "./serve-process"
 type Json = any
 
 const N = 30
-/** The run's children finish only once the server's first child has called the model: the fan-outs overlap by construction. */
-const serverStarted = Promise.withResolvers<void>()
+
+// The run's children wait for the server's first child, so the two fan-outs overlap however
+// fast or slow this machine is at the moment.
+const serverChildStarted = gate()
 
 async function respond(request: ScriptRequest): Promise<Turn> {
   const said = lastUser(request)
   const child = /^CHILD (\w+) (\d+)$/.exec(said)
-  if (child?.[1] === "srv") serverStarted.resolve()
-  if (child?.[1] === "cli") await serverStarted.promise
+  if (child?.[1] === "srv") serverChildStarted.release()
+  if (child?.[1] === "cli") await serverChildStarted.promise
   if (child) {
     await sleep((Number(child[2]) % 7) * 20)
     return { text: `result of ${child[1]} ${child[2]}`, chunks: 5, chunkDelayMs: 60 }
@@ -46,6 +48,7 @@ async function respond(request: ScriptRequest): Promise<Turn> {
 const model = startScriptedServer({ responder: respond })
 const processes: ReturnType<typeof Bun.spawn>[] = []
 afterAll(async () => {
+  serverChildStarted.release()
   for (const child of processes) child.kill("SIGKILL")
   await model.stop()
 })

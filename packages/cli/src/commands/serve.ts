@@ -3,17 +3,35 @@ import { ConfigError } from "@tandem/core/config/config"
 import { passwordFromEnv } from "@tandem/server/app"
 import { serve } from "@tandem/server/serve"
 import { builtins } from "../builtins"
-import { flags } from "../args"
+import { commandArgs, type CommandSpec } from "../args"
 import { projectDirectory } from "../project-dir"
 
+export const serveSpec = {
+  name: "serve",
+  summary: "serve the opencode-compatible HTTP API and event stream for a project",
+  usage: "[options]",
+  flags: {
+    port: {
+      type: "string",
+      short: "p",
+      value: "port",
+      description: "port to listen on (default 4096; 0 picks a free one)",
+    },
+    hostname: { type: "string", value: "host", description: "address to listen on (default 127.0.0.1)" },
+    dir: { type: "string", value: "path", description: "project directory (default: the working directory)" },
+  },
+  notes: [
+    "Environment:",
+    "  TANDEM_SERVER_PASSWORD  require this password (HTTP basic auth, user opencode); OPENCODE_SERVER_PASSWORD also works",
+    "Clients: opencode attach <url>, the @opencode-ai/sdk client, tandem tasks --url <url>.",
+  ],
+} satisfies CommandSpec
+
 export async function serveCommand(args: string[]) {
-  const parsed = flags(args, {
-    port: { type: "string", short: "p" },
-    hostname: { type: "string" },
-    dir: { type: "string" },
-  })
-  if (!parsed.ok) {
-    console.error(`tandem serve: ${parsed.message}`)
+  const parsed = commandArgs(serveSpec, args)
+  if (typeof parsed === "number") return parsed
+  if (parsed.positionals.length) {
+    console.error(`tandem serve: unexpected argument "${parsed.positionals[0]}"; see tandem serve --help`)
     return 2
   }
   const port = Number(parsed.values.port ?? 4096)

@@ -54,6 +54,20 @@ export class Sessions {
     }))
   }
 
+  /** The session and every session above it, nearest first. */
+  ancestors(sessionID: string) {
+    return this.deps.store.ancestors(sessionID)
+  }
+
+  /** A new root session of this project. */
+  createRoot() {
+    return this.deps.store.createSession({ directory: this.deps.directory })
+  }
+
+  parts(messageID: string) {
+    return this.deps.store.parts(messageID)
+  }
+
   children(sessionID: string) {
     return this.deps.store.children(sessionID)
   }
