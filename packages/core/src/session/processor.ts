@@ -127,7 +127,7 @@ export async function runStep(input: StepInput): Promise<StepResult> {
           break
         case "error":
           raw = chunk.error
-          error = toMessageError(chunk.error, abort.aborted)
+          error = toMessageError(chunk.error, abort.aborted, input.model)
           break
         case "abort":
           if (abort.aborted) {
@@ -144,7 +144,7 @@ export async function runStep(input: StepInput): Promise<StepResult> {
     await calls.finished()
   } catch (thrown) {
     raw = thrown
-    error = toMessageError(thrown, abort.aborted)
+    error = toMessageError(thrown, abort.aborted, input.model)
     await calls.settled()
   }
   if (!error && !abort.aborted && !output && (finish === "unknown" || finish === "other" || finish === "interrupted")) {

@@ -153,3 +153,21 @@ test("a background child stuck on a silent provider fails and frees its slot for
   const states = engine.background.list(session.id).map((task) => task.state)
   expect(states).toEqual(["error", "completed"])
 })
+
+test("a provider nobody answers at is named, with the address tried", async () => {
+  const closed = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() })
+  const url = `http://127.0.0.1:${closed.port}/v1`
+  await closed.stop(true)
+  const directory = tempProject()
+  const engine = createEngine({
+    directory,
+    dbFile: ":memory:",
+    config: scriptedProviderConfig(url, { tandem: { title: false, retry: { attempts: 1 } } }),
+  })
+  engines.push(engine)
+  const session = engine.store.createSession({ directory })
+  const reply = await ask(engine, session.id, "anyone there?")
+  const message = (reply.info as AssistantMessage).error?.data.message ?? ""
+  expect(message).toContain('cannot reach provider "local" (model scripted)')
+  expect(message).toContain(`at ${url}/chat/completions`)
+})
