@@ -9,6 +9,7 @@ import { permissionRoutes } from "./routes/permission"
 import { sessionRoutes } from "./routes/session"
 import { taskRoutes } from "./routes/task"
 import { projectRoutes } from "./routes/project"
+import { uiRoutes } from "./ui/routes"
 import { openapi } from "./openapi"
 import "./events"
 
@@ -48,6 +49,7 @@ export function createApp(engine: Engine, options: AppOptions = {}) {
   app.route("/", sessionRoutes(engine))
   app.route("/", permissionRoutes(engine))
   app.route("/", eventRoutes(engine, options.heartbeatMs))
+  app.route("/", uiRoutes(engine))
   app.get("/doc", (c) => c.json(openapi(VERSION)))
   return app
 }
