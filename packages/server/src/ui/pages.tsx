@@ -1,3 +1,6 @@
+/** @jsxImportSource hono/jsx */
+// The pragma, not only tsconfig: Bun picks the JSX runtime from the tsconfig of the directory it
+// was started in, and `tandem serve` starts in the project being served.
 import type { FC, PropsWithChildren } from "hono/jsx"
 import { raw } from "hono/html"
 import type { SessionInfo } from "@tandem/core/session/session-info"
