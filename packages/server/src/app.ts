@@ -9,6 +9,7 @@ import { permissionRoutes } from "./routes/permission"
 import { sessionRoutes } from "./routes/session"
 import { taskRoutes } from "./routes/task"
 import { projectRoutes } from "./routes/project"
+import { uiRoutes } from "./ui/routes"
 import { openapi } from "./openapi"
 import { passwordMatches, requestGuard } from "./request-guard"
 import { maskSecrets } from "./mask-secrets"
@@ -62,6 +63,7 @@ export function createApp(engine: Engine, options: AppOptions = {}) {
   app.route("/", sessionRoutes(engine))
   app.route("/", permissionRoutes(engine))
   app.route("/", eventRoutes(engine, options.heartbeatMs))
+  app.route("/", uiRoutes(engine))
   app.get("/doc", describe({ id: "doc", summary: "This document" }), (c) => c.json(openapi(app.routes, VERSION)))
   return app
 }

@@ -22,6 +22,8 @@ export type Contract = {
   response?: z.ZodType | JsonSchema
   /** Answers with server-sent events instead of JSON. */
   stream?: boolean
+  /** Answers with this media type instead of JSON (the monitor's pages and assets). */
+  media?: string
 }
 
 const CONTRACT = Symbol("contract")
@@ -37,7 +39,7 @@ export function contractOf(handler: unknown): Contract | undefined {
   return (handler as { [CONTRACT]?: Contract })[CONTRACT]
 }
 
-type Operation = Required<Pick<Contract, "id" | "summary">> & Pick<Contract, "response" | "stream">
+type Operation = Required<Pick<Contract, "id" | "summary">> & Pick<Contract, "response" | "stream" | "media">
 
 /**
  * The route's operation, as the first handler after the path: `app.get(path, describe({ id,

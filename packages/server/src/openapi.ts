@@ -92,7 +92,9 @@ function operation(path: string, contract: Contract) {
       200: {
         description: contract.summary,
         content: {
-          [contract.stream ? "text/event-stream" : "application/json"]: { schema: schemaOf(contract.response) },
+          [contract.media ?? (contract.stream ? "text/event-stream" : "application/json")]: {
+            schema: schemaOf(contract.response),
+          },
         },
       },
       400: { description: "Bad request", content: { "application/json": { schema: ref("BadRequestError") } } },
