@@ -39,7 +39,8 @@ test("run: bad input gets a clear message and a non-zero exit", async () => {
     code: 2,
     stderr: expect.stringContaining("--port"),
   })
-})
+  // Six processes in a row: a loaded machine takes longer than the runner's default allowance.
+}, 60_000)
 
 test("run shows provider retries and exits 1 when the provider stays unreachable", async () => {
   const dir = await scratch()

@@ -37,6 +37,20 @@ export function ascending(prefix: Prefix, now = Date.now()) {
   return `${prefixes[prefix]}_${value.toString(16).padStart(12, "0").slice(-12)}${random(14)}`
 }
 
+const SPAN = 0x1000000000000n
+
+/**
+ * A prefixed id that sorts newest first, as opencode's session ids do: the complement of the
+ * ascending value, so a later id is a smaller one. Clients list and page sessions by it.
+ */
+export function descending(prefix: Prefix, now = Date.now()) {
+  const ascendingValue = BigInt(
+    `0x${ascending(prefix, now).slice(prefixes[prefix].length + 1, prefixes[prefix].length + 13)}`,
+  )
+  const value = SPAN - 1n - ascendingValue
+  return `${prefixes[prefix]}_${value.toString(16).padStart(12, "0")}${random(14)}`
+}
+
 /** True when `id` carries the prefix of `kind`. */
 export function hasPrefix(kind: Prefix, id: string) {
   return id.startsWith(prefixes[kind] + "_")

@@ -1,7 +1,7 @@
 import { parseRow, parseRows, type Db } from "../storage/db"
 import type { Bus } from "../bus/bus"
 import type { WriteGroup } from "../storage/write-group"
-import { ascending } from "../id/id"
+import { descending } from "../id/id"
 import {
   emptyTokens,
   addTokens,
@@ -81,7 +81,7 @@ export class Store {
   createSession(input: CreateSessionInput): SessionInfo {
     const now = Date.now()
     const info: SessionInfo = {
-      id: ascending("session", now),
+      id: descending("session", now),
       slug: slug(),
       projectID: "global",
       directory: input.directory,
@@ -142,7 +142,10 @@ export class Store {
   }
 
   children(id: string): SessionInfo[] {
-    return parseRows<SessionInfo>(this.db.query("select data from session where parent_id = ? order by id").all(id))
+    // Session ids sort newest first; children are listed in the order they were made.
+    return parseRows<SessionInfo>(
+      this.db.query("select data from session where parent_id = ? order by id desc").all(id),
+    )
   }
 
   /** Applies `change` to the stored session and publishes `session.updated`. */
