@@ -219,3 +219,10 @@ test("/global/event wraps each event with the directory; idle streams get heartb
   for (let i = 0; i < 50 && engine.bus.size > listeners; i++) await new Promise((r) => setTimeout(r, 10))
   expect(engine.bus.size).toBe(listeners)
 })
+
+test("moving a session's foreground tasks to the background answers a boolean, as opencode's", async () => {
+  const session = engine.store.createSession({ directory })
+  const res = await app.request(`/experimental/session/${session.id}/background`, { method: "POST" })
+  expect(res.status).toBe(200)
+  expect(await res.json()).toBe(false)
+})

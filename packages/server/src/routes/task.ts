@@ -53,8 +53,13 @@ export function taskRoutes(engine: Engine) {
     )
     .post(
       "/experimental/session/:sessionID/background",
-      describe({ id: "experimental.session.background", summary: "Move running foreground tasks to the background" }),
+      describe({
+        id: "experimental.session.background",
+        summary: "Move running foreground tasks to the background; true when any moved",
+        response: z.boolean(),
+      }),
       loadSession(engine.sessions),
-      (c) => c.json({ moved: engine.moveToBackground(c.var.session.id) }),
+      // opencode answers a boolean, which its SDK and TUI expect.
+      (c) => c.json(engine.moveToBackground(c.var.session.id) > 0),
     )
 }
