@@ -5,7 +5,7 @@ import { tempProject, testEngine } from "@tandem/testing/fixture"
 import { gate, lastToolResults, type ScriptRequest, type Turn } from "@tandem/testing/script"
 import type { Config } from "../../src/config/config"
 import type { Engine } from "../../src/engine"
-import { TaskUpdated } from "../../src/task/events"
+import { TaskCreated, TaskUpdated } from "../../src/task/events"
 import { byPrompt, dispatcher, say, synthetic, type Handler } from "./harness"
 
 // Isolated children (`isolation: "worktree"`): each works in its own git worktree, and its
@@ -62,7 +62,7 @@ const edit = (filePath: string, oldString: string, newString: string) => [
 ]
 
 function start(directory: string, handlers: Record<string, Handler>, dbFile?: string, config?: Config) {
-  const harness = testEngine({ responder: byPrompt(handlers), directory, dbFile, config })
+  const harness = testEngine({ responder: byPrompt(handlers), directory, dbFile, config, interactive: false })
   engines.push(harness.engine)
   return harness.engine
 }
@@ -285,5 +285,37 @@ test("an agent with isolation: worktree isolates its blocking calls; a shared-tr
   expect(shared!.changes).toEqual({ files: ["from-shared.txt"] })
   const delivered = synthetic(engine, parentID).map((p) => (p.state.status === "completed" ? p.state.output : ""))
   expect(delivered.join("\n")).toContain('<changes files="1">\nfrom-shared.txt\n</changes>')
+  expect(leftovers(directory)).toEqual({ worktrees: 0, branches: "" })
+})
+
+test("an isolated child is confined to its worktree; one cancelled while queued leaves no worktree", async () => {
+  const directory = repository({ "a.txt": "a\n" })
+  const outside = path.join(directory, "a.txt")
+  let refusal = ""
+  const engine = start(
+    directory,
+    {
+      go: dispatcher([isolated("CHILD escape"), isolated("CHILD queued")], "waiting"),
+      "CHILD escape": async (request) => {
+        const result = lastToolResults(request)[0]
+        if (!result) return { toolCalls: write(outside, "from the worktree\n") }
+        refusal = result.output
+        const queued = await queuedCreated
+        engine.background.cancel(queued.task.id, "not needed")
+        return { text: "stayed inside" }
+      },
+    },
+    undefined,
+    { tandem: { background: { max_running_per_session: 1 } } },
+  )
+  const queuedCreated = engine.bus.once(TaskCreated, (e) => e.task.description === "CHILD queued")
+  const parentID = engine.store.createSession({ directory }).id
+  await engine.runner.prompt(parentID, say("go"))
+  await engine.background.settled(parentID)
+  expect(refusal).toContain("external_directory")
+  expect(readFileSync(outside, "utf8")).toBe("a\n")
+  expect(engine.background.list(parentID).map((t) => t.state)).toEqual(["completed", "cancelled"])
+  engines.splice(engines.indexOf(engine), 1)
+  await engine.close()
   expect(leftovers(directory)).toEqual({ worktrees: 0, branches: "" })
 })
