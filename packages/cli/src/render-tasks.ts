@@ -34,15 +34,26 @@ const figuresOf = (task: TaskInfo): TaskFigures => ({
 
 /** One status line: agent, description, state, elapsed, steps, tokens. */
 export function taskLine(
-  task: Pick<TaskInfo, "agent" | "description" | "state" | "time">,
+  task: Pick<TaskInfo, "agent" | "description" | "state" | "time" | "worktree" | "changes">,
   figures: TaskFigures,
   now = Date.now(),
 ) {
   const elapsed = ((task.time.ended ?? now) - (task.time.started ?? task.time.created)) / 1000
   const tool = figures.tool && task.state === "running" ? ` · ${figures.tool}` : ""
   return `${mark[task.state]("◇ " + task.state.padEnd(9))} @${task.agent} ${task.description} ${dim(
-    `· ${Math.max(0, elapsed).toFixed(1)}s · ${figures.steps} steps · ${tokens(figures.tokens)} tokens${tool}`,
+    `· ${Math.max(0, elapsed).toFixed(1)}s · ${figures.steps} steps · ${tokens(figures.tokens)} tokens${tool}${workspace(task)}`,
   )}`
+}
+
+/** Where an isolated task works, and what came of a task's changes once it ended. */
+function workspace(task: Pick<TaskInfo, "worktree" | "changes">) {
+  const changes = task.changes
+  if (!changes) return task.worktree ? ` · worktree ${task.worktree.path} (${task.worktree.branch})` : ""
+  const files = `${changes.files.length} file${changes.files.length === 1 ? "" : "s"} changed`
+  if (changes.merge === "conflict")
+    return ` · ${files}, conflict in ${changes.conflicts?.join(", ")}: kept on ${changes.branch}`
+  if (changes.error) return ` · ${files}, not applied (${changes.error}): kept on ${changes.branch}`
+  return ` · ${files}${changes.merge === "applied" ? ", applied" : ""}`
 }
 
 /** A task as `tandem tasks` lists it: its id, then its status line. */

@@ -18,7 +18,7 @@ import { BackgroundTasks } from "./task/background"
 import { Ledger } from "./task/ledger"
 import { recoverOnStart } from "./task/recovery"
 import { Subagents } from "./task/subagents"
-import { FileVersions } from "./tool/file-versions"
+import { Workspaces } from "./task/workspaces"
 import { fileTools, ToolRegistry } from "./tool/registry"
 import { createTaskTool, DEFAULT_SUBAGENT_DEPTH, taskLimits } from "./tool/task"
 import { createTaskCancelTool, createTaskStatusTool } from "./tool/task-control"
@@ -63,6 +63,7 @@ export function createEngine(options: EngineOptions) {
   const status = new StatusTracker(bus)
   const permissions = new Permissions(bus, () => interactive)
   const agents = loadAgents(config, directory)
+  const workspaces = new Workspaces({ directory, root: path.join(dataDirectory(env), "worktrees") })
   const models = new ModelCache(config, builtins, env, timedFetch(deadlinesOf(settings.retry)))
 
   const runner = new SessionRunner({
@@ -71,14 +72,14 @@ export function createEngine(options: EngineOptions) {
     permissions,
     config,
     directory,
-    fileVersions: new FileVersions(),
+    fileVersions: workspaces.fileVersions,
     agents,
     models,
     maxSteps: settings.max_steps,
     retry: settings.retry,
     title: settings.title,
   })
-  const background = new BackgroundTasks({ store, ledger, bus, runner, settings: settings.background })
+  const background = new BackgroundTasks({ store, ledger, bus, runner, settings: settings.background, workspaces })
   const subagents = new Subagents({ store, runner, background, models, directory, maxDepth })
   const sessions = new Sessions({
     store,

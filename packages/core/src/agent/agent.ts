@@ -3,6 +3,7 @@ import path from "node:path"
 import { AgentConfig, type Config, type PermissionConfig } from "../config/config"
 import { parseModelRef } from "../provider/provider"
 import { parseFrontmatter } from "./frontmatter"
+import { Isolation } from "./isolation"
 import buildPrompt from "./build.txt" with { type: "text" }
 import planPrompt from "./plan.txt" with { type: "text" }
 import generalPrompt from "./general.txt" with { type: "text" }
@@ -20,6 +21,8 @@ export const AgentInfo = z
     permission: z.unknown(),
     temperature: z.number().optional(),
     steps: z.number().optional(),
+    /** Where the agent works when started as a sub-agent, unless the task call says otherwise. */
+    isolation: Isolation.optional(),
   })
   .meta({ id: "Agent" })
 export type AgentInfo = Omit<z.infer<typeof AgentInfo>, "permission"> & { permission: PermissionConfig }
@@ -67,6 +70,7 @@ function fromConfig(name: string, config: AgentConfig, base?: AgentInfo): AgentI
     permission: mergePermission(base?.permission, config.permission),
     temperature: config.temperature ?? base?.temperature,
     steps: config.steps ?? base?.steps,
+    isolation: config.isolation ?? base?.isolation,
   }
 }
 

@@ -1,3 +1,4 @@
+import { Isolation } from "../agent/isolation"
 import { z } from "zod"
 import { existsSync, readFileSync } from "node:fs"
 import os from "node:os"
@@ -52,6 +53,8 @@ export const AgentConfig = z
     permission: PermissionConfig.optional(),
     temperature: z.number().optional(),
     steps: z.number().int().positive().optional(),
+    /** "worktree": started as a sub-agent, it works in its own git worktree (see docs/background.md). */
+    isolation: Isolation.optional(),
     disable: z.boolean().optional(),
   })
   .loose()

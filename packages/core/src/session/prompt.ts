@@ -203,6 +203,7 @@ export class SessionRunner {
     signal: AbortSignal,
   ) {
     const { store, retry } = this.deps
+    const directory = store.getSession(sessionID)?.directory ?? this.deps.directory
     const model = this.deps.models.get(user.model)
     const tools = this.hooks.tools({ sessionID, agent }).filter((tool) => user.tools?.[tool.id] !== false)
     const messages = toModelMessages(history)
@@ -212,14 +213,14 @@ export class SessionRunner {
         parentID: user.id,
         model,
         agent: agent.name,
-        directory: this.deps.directory,
+        directory,
       })
       store.upsertMessage(message)
       const result = await runStep({
         store,
         message,
         model,
-        system: systemPrompt(agent, this.deps.directory, user),
+        system: systemPrompt(agent, directory, user),
         messages,
         tools,
         temperature: agent.temperature,

@@ -36,14 +36,14 @@ export function toolContext(
   },
 ): ToolContext {
   const { sessionID, part, abort } = input
-  const parentID = deps.store.getSession(sessionID)?.parentID
+  const session = deps.store.getSession(sessionID)
   return {
     sessionID,
     messageID: part.messageID,
     callID: part.callID,
     agent: input.agent.name,
     model: input.model,
-    directory: deps.directory,
+    directory: session?.directory ?? deps.directory,
     fileVersions: deps.fileVersions,
     abort,
     ask: (request) =>
@@ -52,7 +52,7 @@ export function toolContext(
         sessionID,
         tool: { messageID: part.messageID, callID: part.callID },
         rules: permissionRules(deps, sessionID),
-        parentSessionID: parentID,
+        parentSessionID: session?.parentID,
         abort,
       }),
     progress: input.progress,

@@ -13,6 +13,7 @@ import { newTask, type TaskSpec } from "./new-task"
 import { Scheduler } from "./scheduler"
 import { TERMINAL, type TaskInfo, type TaskState } from "./task-info"
 import { TaskRuns } from "./task-runs"
+import type { Workspaces } from "./workspaces"
 
 /** A background dispatch: the task, less the child session that dispatching creates. */
 export type DispatchInput = Omit<TaskSpec, "sessionID"> & { directory: string }
@@ -23,6 +24,8 @@ export type BackgroundDeps = {
   bus: Bus
   runner: SessionRunner
   settings: BackgroundConfig
+  /** Where children work: isolated worktrees, and what each child changed. */
+  workspaces: Workspaces
 }
 
 /**
@@ -32,13 +35,18 @@ export type BackgroundDeps = {
  */
 export class BackgroundTasks {
   readonly scheduler: Scheduler
+  /** Where children work (isolated worktrees) and what they changed. */
+  readonly workspaces: Workspaces
   private readonly changes = new ChangeSignal()
   private readonly runs: TaskRuns
   private readonly delivery: Delivery
   private following = new Set<Promise<void>>()
+  /** Tasks whose changes are being brought back: they are ending, a cancel has nothing left to stop. */
+  private settling = new Set<string>()
   private closed = false
 
   constructor(private readonly deps: BackgroundDeps) {
+    this.workspaces = deps.workspaces
     const s = deps.settings
     this.scheduler = new Scheduler(
       { global: s.max_running, perParent: s.max_running_per_session, perModel: s.max_running_per_model },
@@ -48,7 +56,7 @@ export class BackgroundTasks {
       ...deps,
       changes: this.changes,
       closing: () => this.closed,
-      end: (id, state, change) => this.end(id, state, change),
+      end: (id, state, change) => this.settle(id, state, change),
       cancel: (id, reason) => this.cancel(id, reason),
     })
     this.delivery = new Delivery({
@@ -102,10 +110,12 @@ export class BackgroundTasks {
   cancel(id: string, reason = "cancelled"): TaskInfo | undefined {
     const task = this.get(id)
     if (!task) return undefined
-    if (TERMINAL.has(task.state)) return task
+    if (TERMINAL.has(task.state) || this.settling.has(task.id)) return task
     for (const child of this.deps.ledger.listByParent(task.sessionID))
       this.cancel(child.id, `parent task ${task.id} was cancelled`)
-    if (!this.runs.cancel(task.sessionID, reason)) this.end(task.id, "cancelled", { reason })
+    if (this.runs.cancel(task.sessionID, reason)) return this.deps.ledger.get(task.id)
+    this.end(task.id, "cancelled", { reason })
+    if (task.worktree) this.watch(this.deps.workspaces.discard(task.worktree))
     return this.deps.ledger.get(task.id)
   }
 
@@ -203,6 +213,7 @@ export class BackgroundTasks {
         reason: `the process stopped while this task ran, ${task.attempts} time(s); it was not resumed again (max_attempts ${settings.max_attempts})`,
       })
     }
+    this.watch(this.deps.workspaces.sweep((id) => ledger.get(id)).then(() => undefined))
     for (const task of ledger.undelivered()) {
       if (!report.interrupted.includes(task.id)) report.delivered.push(task.id)
       this.delivery.arrived(task.parentSessionID)
@@ -233,7 +244,18 @@ export class BackgroundTasks {
     }))
     if (!task) return this.scheduler.release(id)
     this.deps.bus.publish(TaskUpdated, { task })
+    if (task.worktree && !(await this.deps.workspaces.ensure(task.worktree)))
+      return this.end(id, "error", { error: `the worktree ${task.worktree.path} is gone and could not be recreated` })
     await this.runs.run(task)
+  }
+
+  /** A run ended: what the child changed is brought back (merged, for an isolated child), then the task ends. */
+  private async settle(id: string, state: TaskState, change: Partial<TaskInfo>) {
+    const task = this.deps.ledger.get(id)
+    if (!task) return this.end(id, state, change)
+    this.settling.add(id)
+    const changes = await this.deps.workspaces.settle(task).finally(() => this.settling.delete(id))
+    this.end(id, state, changes ? { ...change, changes } : change)
   }
 
   /** Ends a task: final state in the ledger, its slot freed, its result on its way to the parent. */

@@ -1,4 +1,5 @@
 import type { TaskInfo } from "./task-info"
+import type { TaskChanges } from "./worktree"
 
 /**
  * What a background dispatch returns to the model at once. It stays in every later prompt of
@@ -10,6 +11,25 @@ export function receipt(task: TaskInfo) {
     `Background task started: ${task.description}. Its result arrives by itself as a task tool result when it ends: do not wait, poll or redo it; carry on, or end your turn.`,
     "</task>",
   ].join("\n")
+}
+
+/**
+ * The files a child changed, and for an isolated child whether they were applied to the
+ * parent's tree or wait on a branch because they conflict with the parent's own changes.
+ */
+export function changesText(changes: TaskChanges) {
+  const merge = changes.merge ? ` merge="${changes.merge}"` : ""
+  const branch = changes.branch ? ` branch="${changes.branch}"` : ""
+  const lines = [`<changes files="${changes.files.length}"${merge}${branch}>`, ...changes.files]
+  if (changes.merge === "conflict")
+    lines.push(
+      `Not applied: ${changes.conflicts?.join(", ")} conflict with your changes. The work is on branch ${changes.branch}; merge it yourself (git merge ${changes.branch}) or redo it.`,
+    )
+  else if (changes.error) lines.push(`Not applied: ${changes.error}. The work is on branch ${changes.branch}.`)
+  else if (changes.merge === "applied")
+    lines.push("Applied to your working tree; read these files again before editing them.")
+  lines.push("</changes>")
+  return lines.join("\n")
 }
 
 /** Caps text at `max` characters, saying how much was left out and where to find it. */
@@ -30,6 +50,7 @@ export function resultText(task: TaskInfo, maxChars: number) {
   ]
   if (task.reason) lines.push(`<stopped>${task.reason}</stopped>`)
   if (task.error) lines.push(`<error>${task.error}</error>`)
+  if (task.changes) lines.push(changesText(task.changes))
   lines.push("<task_result>", cap(task.result ?? "", maxChars, task.sessionID), "</task_result>", "</task>")
   return lines.join("\n")
 }

@@ -1,6 +1,7 @@
 import { ascending } from "../id/id"
 import { emptyTokens, type ModelRef } from "../session/message"
 import type { TaskInfo } from "./task-info"
+import type { WorktreeInfo } from "./worktree"
 
 /** What a task is, before it has a state: who asked, which child does the work, with what. */
 export type TaskSpec = {
@@ -12,6 +13,10 @@ export type TaskSpec = {
   model: ModelRef
   description: string
   prompt: string
+  /** The id to use, when something (an isolated task's branch) was named after it already. */
+  id?: string
+  /** The worktree an isolated task works in. */
+  worktree?: WorktreeInfo
 }
 
 /**
@@ -20,8 +25,8 @@ export type TaskSpec = {
  */
 export function newTask(spec: TaskSpec, state: "queued" | "running", now = Date.now()): TaskInfo {
   return {
-    id: ascending("task", now),
     ...spec,
+    id: spec.id ?? ascending("task", now),
     state,
     attempts: state === "running" ? 1 : 0,
     usage: { tokens: emptyTokens(), cost: 0, steps: 0 },

@@ -7,7 +7,9 @@ import type { TaskDispatchResult, TaskParameters, TaskRunner, TaskRunResult } fr
 import type { ToolContext } from "../tool/tool"
 import type { BackgroundTasks } from "./background"
 import { createChildSession } from "./child-session"
-import { receipt } from "./format"
+import { changesText, receipt } from "./format"
+import { ascending } from "../id/id"
+import type { WorktreeInfo } from "./worktree"
 
 export type SubagentDeps = {
   store: Store
@@ -20,6 +22,9 @@ export type SubagentDeps = {
 }
 
 type Call = TaskParameters & { parent: ToolContext; agent: AgentInfo }
+
+/** Where a new child works; an isolated one also has the task id its branch is named after. */
+type Workplace = { ok: true; directory: string; id?: string; worktree?: WorktreeInfo } | { ok: false; error: string }
 
 /**
  * Runs sub-agents for the `task` tool, the role upstream gives its job service: a blocking call
@@ -38,20 +43,24 @@ export class Subagents implements TaskRunner {
     return depth < this.deps.maxDepth
   }
 
-  dispatch(input: Call): TaskDispatchResult {
+  async dispatch(input: Call): Promise<TaskDispatchResult> {
     const refused = this.refusal(input.parent.sessionID)
     if (refused) return { ok: false, error: refused }
     if (input.task_id)
       return { ok: false, error: "task_id continues a blocking task; background tasks always start a new session" }
     const model = input.agent.model ?? this.parentModel(input.parent)
     if (!model) return { ok: false, error: "no model to run the sub-agent with" }
+    const place = await this.workplace(input)
+    if (!place.ok) return place
     const task = this.deps.background.dispatch({
       ...parentOf(input),
+      id: place.id,
+      worktree: place.worktree,
       agent: input.agent.name,
       model,
       description: input.description,
       prompt: input.prompt,
-      directory: this.deps.directory,
+      directory: place.directory,
     })
     input.parent.progress({
       title: input.description,
@@ -67,11 +76,13 @@ export class Subagents implements TaskRunner {
     const existing = input.task_id ? store.getSession(input.task_id) : undefined
     if (input.task_id && existing?.parentID !== input.parent.sessionID)
       return { ok: false, error: `task_id ${input.task_id} is not a task of this session` }
+    const place: Workplace = existing ? { ok: true, directory: existing.directory } : await this.workplace(input)
+    if (!place.ok) return place
     const child =
       existing ??
       createChildSession(store, {
         parentSessionID: input.parent.sessionID,
-        directory: this.deps.directory,
+        directory: place.directory,
         description: input.description,
         agent: input.agent.name,
         background: false,
@@ -90,11 +101,17 @@ export class Subagents implements TaskRunner {
     const waiting = this.foreground.get(input.parent.sessionID) ?? new Set()
     waiting.add(release)
     this.foreground.set(input.parent.sessionID, waiting)
+    const settle = () => background.workspaces.settle({ sessionID: child.id, worktree: place.worktree })
     try {
-      const outcome = await Promise.race([work, detach.promise])
+      const outcome = await Promise.race([work, detach.promise]).catch(async (error: unknown) => {
+        await settle()
+        throw error
+      })
       if (outcome === "detached") {
         const task = background.adopt({
           ...parentOf(input),
+          id: place.id,
+          worktree: place.worktree,
           sessionID: child.id,
           agent: input.agent.name,
           model: model ?? this.deps.models.defaultRef(),
@@ -104,9 +121,11 @@ export class Subagents implements TaskRunner {
         })
         return { ok: true, sessionID: child.id, output: receipt(task), metadata: { taskID: task.id, background: true } }
       }
+      const changes = await settle()
       if (outcome.info.role === "assistant" && outcome.info.error)
         return { ok: false, sessionID: child.id, error: `the sub-agent failed: ${outcome.info.error.data.message}` }
-      return { ok: true, sessionID: child.id, text: finalAnswer(outcome) }
+      const text = [finalAnswer(outcome), changes ? changesText(changes) : ""].filter(Boolean).join("\n")
+      return { ok: true, sessionID: child.id, text, metadata: changes ? { changes } : undefined }
     } finally {
       waiting.delete(release)
       input.parent.abort.removeEventListener("abort", onAbort)
@@ -118,6 +137,19 @@ export class Subagents implements TaskRunner {
     const waiting = [...(this.foreground.get(sessionID) ?? [])]
     for (const release of waiting) release()
     return waiting.length
+  }
+
+  /**
+   * Where a new child works: in its parent's directory, or, isolated, in a new git worktree of
+   * the parent's current state, on a branch named after the task id it is given here.
+   */
+  private async workplace(input: Call): Promise<Workplace> {
+    const isolation = input.isolation ?? input.agent.isolation ?? "none"
+    if (isolation === "none") return { ok: true, directory: input.parent.directory }
+    const id = ascending("task")
+    const created = await this.deps.background.workspaces.create(input.parent.directory, id)
+    if (!created.ok) return created
+    return { ok: true, id, worktree: created.worktree, directory: created.worktree.directory }
   }
 
   private refusal(sessionID: string) {

@@ -1,5 +1,6 @@
 import { z } from "zod"
 import { Tokens } from "../session/message"
+import { TaskChanges, WorktreeInfo } from "./worktree"
 
 /** A background task's life: queued → running → completed | error | cancelled | interrupted. */
 export const TaskState = z.enum(["queued", "running", "completed", "error", "cancelled", "interrupted"])
@@ -36,6 +37,10 @@ export const TaskInfo = z
       ended: z.number().optional(),
       delivered: z.number().optional(),
     }),
+    /** The git worktree and branch of an isolated task (`isolation: "worktree"`). */
+    worktree: WorktreeInfo.optional(),
+    /** What the child changed, written when it ends. */
+    changes: TaskChanges.optional(),
     /** How the result reached the parent: appended as a synthetic part, or collected by task_status. */
     delivery: z.enum(["pending", "delivered", "collected"]),
   })

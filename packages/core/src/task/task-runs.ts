@@ -24,7 +24,7 @@ export type TaskRunsDeps = {
   /** Whether the engine is shutting down: a task it interrupts stays open for the next start. */
   closing(): boolean
   /** Ends a task in the ledger and sends its result on its way. */
-  end(id: string, state: TaskState, change: Partial<TaskInfo>): void
+  end(id: string, state: TaskState, change: Partial<TaskInfo>): void | Promise<void>
   /** Cancels a task and its descendants. */
   cancel(id: string, reason: string): void
 }
@@ -100,7 +100,7 @@ export class TaskRuns {
       return
     }
     const { state, result, reason, error } = outcome
-    this.deps.end(task.id, state, { result, reason, error, usage: live.usage() })
+    await this.deps.end(task.id, state, { result, reason, error, usage: live.usage() })
   }
 
   /** Cancels the running task of a session: its loop is aborted and it ends as cancelled. False when none runs. */

@@ -64,7 +64,7 @@ export const EditTool = defineTool({
       if ("error" in edit) return edit
       const error = await writeResolved(guarded.path, edit.after)
       if (error) return { error }
-      versions.remember(ctx.sessionID, guarded.path, edit.after)
+      versions.wrote(ctx.sessionID, guarded.path, edit.after)
       return edit
     })
     if ("error" in written) return fail(written.error)

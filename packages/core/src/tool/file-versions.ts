@@ -13,12 +13,26 @@ const hashOf = (content: string) => Bun.hash(content)
 export class FileVersions {
   private seen = new Map<string, Map<string, Seen>>()
   private locks = new Map<string, Promise<unknown>>()
+  private written = new Map<string, Set<string>>()
 
   /** Records that `sessionID` has seen `file` with this content (after a read or its own write). */
   remember(sessionID: string, file: string, content: string) {
     const files = this.seen.get(sessionID) ?? new Map<string, Seen>()
     files.set(file, { hash: hashOf(content) })
     this.seen.set(sessionID, files)
+  }
+
+  /** Records a write of `file` by `sessionID` (which has then seen it with this content). */
+  wrote(sessionID: string, file: string, content: string) {
+    this.remember(sessionID, file, content)
+    const files = this.written.get(sessionID) ?? new Set<string>()
+    files.add(file)
+    this.written.set(sessionID, files)
+  }
+
+  /** The files `sessionID` has written, in the order of their first write. */
+  writtenBy(sessionID: string) {
+    return [...(this.written.get(sessionID) ?? [])]
   }
 
   /**
@@ -52,5 +66,6 @@ export class FileVersions {
   /** Forgets a session's files (when it is deleted). */
   forget(sessionID: string) {
     this.seen.delete(sessionID)
+    this.written.delete(sessionID)
   }
 }

@@ -1,6 +1,7 @@
 import { z } from "zod"
 import type { AgentInfo } from "../agent/agent"
 import type { BackgroundConfig } from "../config/config"
+import { Isolation } from "../agent/isolation"
 import { defineTool, fail, type ToolContext } from "./tool"
 import template from "./task.txt" with { type: "text" }
 
@@ -19,6 +20,9 @@ export const TaskParameters = z.object({
     .boolean()
     .optional()
     .describe("Run the sub-agent in the background: returns at once, the result is delivered to you when it finishes"),
+  isolation: Isolation.optional().describe(
+    'Set "worktree" to run the sub-agent in its own git worktree of your current files; its changes are merged back when it ends',
+  ),
 })
 export type TaskParameters = z.infer<typeof TaskParameters>
 
@@ -27,7 +31,7 @@ export type TaskRunner = {
   /** Creates (or, with `taskID`, reuses) the child session and runs the prompt to completion. */
   run(input: TaskParameters & { parent: ToolContext; agent: AgentInfo }): Promise<TaskRunResult>
   /** Writes the task to the ledger and queues it; returns the receipt at once. */
-  dispatch(input: TaskParameters & { parent: ToolContext; agent: AgentInfo }): TaskDispatchResult
+  dispatch(input: TaskParameters & { parent: ToolContext; agent: AgentInfo }): Promise<TaskDispatchResult>
 }
 
 export type TaskDispatchResult =
@@ -86,7 +90,7 @@ export function createTaskTool(input: { subagents: AgentInfo[]; limits: TaskLimi
           `unknown subagent_type "${args.subagent_type}"; available: ${input.subagents.map((a) => a.name).join(", ") || "none"}`,
         )
       if (args.background) {
-        const dispatched = input.runner.dispatch({ ...args, parent: ctx, agent })
+        const dispatched = await input.runner.dispatch({ ...args, parent: ctx, agent })
         if (!dispatched.ok) return fail(dispatched.error)
         return {
           title: args.description,

@@ -34,7 +34,7 @@ export const WriteTool = defineTool({
         if (refused) return { error: refused }
         const error = await writeResolved(guarded.path, args.content)
         if (error) return { error }
-        versions.remember(ctx.sessionID, guarded.path, args.content)
+        versions.wrote(ctx.sessionID, guarded.path, args.content)
         return { existed }
       },
     )
