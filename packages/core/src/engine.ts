@@ -106,9 +106,7 @@ export function createEngine(options: EngineOptions) {
     tools: (input) => tools.forSession(input),
     beforeStep: (sessionID) => background.beforeStep(sessionID),
     onIdle: (sessionID) => background.onIdle(sessionID),
-    onAbort: (sessionID) => {
-      if (settings.background.cancel_on_abort) background.cancelForParent(sessionID, "the parent's turn was aborted")
-    },
+    onAbort: (sessionID) => background.onAbort(sessionID),
   })
 
   const recovery = recoverOnStart({ store, background, alive: privateStore ? [] : instances.register() })

@@ -11,8 +11,10 @@ import { TaskCreated, TaskDelivered, TaskUpdated } from "./events"
 import type { Ledger } from "./ledger"
 import { newTask, type TaskSpec } from "./new-task"
 import { Scheduler } from "./scheduler"
+import { Steering } from "./steering"
 import { TERMINAL, type TaskInfo, type TaskState } from "./task-info"
 import { TaskRuns } from "./task-runs"
+import { treeUsage } from "./tree-usage"
 
 /** A background dispatch: the task, less the child session that dispatching creates. */
 export type DispatchInput = Omit<TaskSpec, "sessionID"> & { directory: string }
@@ -32,6 +34,8 @@ export type BackgroundDeps = {
  */
 export class BackgroundTasks {
   readonly scheduler: Scheduler
+  /** Messages to running children, taken at their step boundaries. */
+  readonly steering: Steering
   private readonly changes = new ChangeSignal()
   private readonly runs: TaskRuns
   private readonly delivery: Delivery
@@ -51,6 +55,7 @@ export class BackgroundTasks {
       end: (id, state, change) => this.end(id, state, change),
       cancel: (id, reason) => this.cancel(id, reason),
     })
+    this.steering = new Steering(deps)
     this.delivery = new Delivery({
       ...deps,
       changes: this.changes,
@@ -115,9 +120,30 @@ export class BackgroundTasks {
       if (!TERMINAL.has(task.state)) this.cancel(task.id, reason)
   }
 
-  /** The loop's step-boundary hook: appends finished results; true when any were appended. */
+  /**
+   * The loop's step-boundary hook: appends finished results, then steering messages (so the
+   * model reads what the user said after the results it is answering); true when any were.
+   */
   beforeStep(sessionID: string) {
-    return this.delivery.atStepBoundary(sessionID)
+    const delivered = this.delivery.atStepBoundary(sessionID)
+    return this.steering.atStepBoundary(sessionID) || delivered
+  }
+
+  /**
+   * The loop's abort hook: a running child whose turn is aborted from outside (a client's abort
+   * of its session) has its task cancelled, which reports "cancelled" to its parent; the
+   * session's own tasks are cancelled when `cancel_on_abort` says so.
+   */
+  onAbort(sessionID: string) {
+    if (this.deps.settings.cancel_on_abort) this.cancelForParent(sessionID, "the parent's turn was aborted")
+    if (this.closed || this.runs.isStopping(sessionID)) return
+    const own = this.deps.ledger.bySession(sessionID)
+    if (own?.state === "running") this.cancel(own.id, "the child's session was aborted")
+  }
+
+  /** Usage of a session and all its descendants, with its running tasks; undefined for an unknown session. */
+  usage(sessionID: string) {
+    return treeUsage(this.deps.store, this.deps.ledger, sessionID)
   }
 
   /** The loop's idle hook: a run waiting on this session checks again; results that came meanwhile are delivered. */
