@@ -61,6 +61,11 @@ test("run on the scripted model exits 0 and prints the answer", async () => {
   const result = await tandem(["run", "--model", "scripted/scripted", "please tidy greeting.txt"], await scratch())
   expect(result.code).toBe(0)
   expect(result.stdout).toContain("Background results arrived")
+  // The summary counts the background children's steps and tokens with the parent's.
+  const steps = Number(
+    /session ses_\w+ · \S+ in \/ \S+ out tokens · \$\d+\.\d{4} · (\d+) steps/.exec(result.stderr)?.[1],
+  )
+  expect(steps).toBeGreaterThan(4)
   // Not a terminal: plain lines a CI log can show, no colours and no redrawing.
   expect(result.stdout).not.toContain("\x1b[")
 }, 60_000)
