@@ -77,7 +77,8 @@ test("POST /task/:id/message queues a message the running child reads before its
   const steered = engine.bus.once(TaskSteered, (e) => e.steerID === steerID)
   const ended = engine.bus.once(TaskUpdated, (e) => e.task.id === task.id && e.task.state === "completed")
   gateOf(holds, "CHILD A").release()
-  expect(await steered).toMatchObject({ taskID: task.id, sessionID: task.sessionID })
+  // The child's user message takes the id the route answered with.
+  expect(await steered).toMatchObject({ taskID: task.id, sessionID: task.sessionID, messageID: steerID })
   expect((await ended).task.result).toBe("CHILD A heard: look at B too")
   const last = calls.filter((c) => c.messages[0]?.text === "CHILD A").at(-1)!
   expect(last.messages.at(-1)).toEqual({ role: "user", text: "look at B too" })

@@ -3,8 +3,7 @@ import { ascending } from "../id/id"
 import { SessionIdle } from "../session/events"
 import type { UserMessage } from "../session/message"
 import { checkClientIds } from "../session/client-ids"
-import type { PromptInput } from "../session/prompt"
-import type { SessionRunner } from "../session/prompt"
+import type { PromptInput, SessionRunner } from "../session/prompt"
 import type { Store } from "../session/store"
 import { migrate, parseRows } from "../storage/db"
 import { TaskSteered, TaskUpdated } from "./events"
@@ -25,7 +24,7 @@ type Queued = {
   id: string
   taskID: string
   sessionID: string
-  /** The id the client chose for the message, if it chose one. */
+  /** The id the client chose for the message, if it chose one; otherwise the message takes `id`. */
   messageID?: string
   parts: PromptInput["parts"]
   time: number
@@ -81,11 +80,13 @@ export class Steering {
     if (!previous) return false
     const appended = store.transaction(() =>
       queued.map((steer) => {
+        // The queued id (or the client's) unless the transcript has moved past it (a retried step).
+        const wanted = steer.messageID ?? steer.id
         const last = store.lastMessage(sessionID)
-        const fresh = !steer.messageID || store.messageExists(steer.messageID) || (last && steer.messageID <= last.id)
+        const fresh = store.messageExists(wanted) || (last !== undefined && wanted <= last.id)
         const info: UserMessage = {
           ...previous,
-          id: fresh ? ascending("message") : steer.messageID!,
+          id: fresh ? ascending("message") : wanted,
           time: { created: Date.now() },
         }
         store.upsertMessage(info)

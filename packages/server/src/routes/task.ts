@@ -26,7 +26,9 @@ export const SteerBody = z
 export const SteerResult = z
   .object({
     queued: z.literal(true),
-    id: z.string().describe("The queued message; task.steered names it"),
+    id: z
+      .string()
+      .describe("The queued message: the child's user message takes this id when it can; task.steered names both"),
     task: TaskInfo,
   })
   .meta({ id: "SteerResult" })
