@@ -86,6 +86,7 @@ export function createEngine(options: EngineOptions) {
     agents,
     directory,
     beforeDelete: (sessionID) => background.cancelForParent(sessionID, "the parent session was deleted"),
+    onIdleAbort: (sessionID) => background.abortedChild(sessionID),
   })
   const tools = new ToolRegistry({
     agents,

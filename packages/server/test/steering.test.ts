@@ -138,6 +138,22 @@ test("POST /session/:childID/abort cancels the running child's task, delivered a
   expect(tasks[0]).toMatchObject({ id: task.id, state: "cancelled" })
 })
 
+test("aborting a child idle between steps, waiting on its own task, cancels its task and the one below", async () => {
+  const parent = engine.store.createSession({ directory })
+  await engine.runner.prompt(parent.id, { parts: [{ type: "text", text: "spawn spawn CHILD G" }] })
+  const [middle] = engine.background.list(parent.id)
+  await gateOf(entered, "CHILD G").promise
+  if (engine.runner.isBusy(middle!.sessionID))
+    await engine.bus.once(SessionIdle, (e) => e.sessionID === middle!.sessionID)
+  const [leaf] = engine.background.list(middle!.sessionID)
+  const cancelled = (id: string) =>
+    engine.bus.once(TaskUpdated, (e) => e.task.id === id && e.task.state === "cancelled")
+  const both = Promise.all([cancelled(middle!.id), cancelled(leaf!.id)])
+  expect(await read(app.request(`/session/${middle!.sessionID}/abort`, { method: "POST" }))).toBe(true)
+  const [ended] = await both
+  expect(ended.task.reason).toBe("the child's session was aborted")
+})
+
 test("GET /session/:id/usage sums tokens, cost and steps over the session and all its descendants", async () => {
   const parent = engine.store.createSession({ directory })
   await engine.runner.prompt(parent.id, { parts: [{ type: "text", text: "tree" }] })

@@ -136,6 +136,14 @@ export class BackgroundTasks {
    */
   onAbort(sessionID: string) {
     if (this.deps.settings.cancel_on_abort) this.cancelForParent(sessionID, "the parent's turn was aborted")
+    this.abortedChild(sessionID)
+  }
+
+  /**
+   * A client aborted a session: when it is a running task's child (busy, or idle waiting on its
+   * own tasks) the task is cancelled with everything below it. Not for the engine's own aborts.
+   */
+  abortedChild(sessionID: string) {
     if (this.closed || this.runs.isStopping(sessionID)) return
     const own = this.deps.ledger.bySession(sessionID)
     if (own?.state === "running") this.cancel(own.id, "the child's session was aborted")

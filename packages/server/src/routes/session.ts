@@ -120,7 +120,7 @@ export function sessionRoutes(engine: Engine) {
       describe({ id: "session.abort", summary: "Abort the running turn" }),
       ...session,
       (c) => {
-        engine.runner.abort(c.var.session.id)
+        sessions.abort(c.var.session.id)
         return c.json(true)
       },
     )
