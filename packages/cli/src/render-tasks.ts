@@ -1,6 +1,7 @@
 import type { Engine } from "@tandem/core/engine"
 import { TaskDelivered, TaskProgress, TaskUpdated } from "@tandem/core/task/events"
 import type { TaskInfo } from "@tandem/core/task/task-info"
+import type { TreeUsage } from "@tandem/core/task/tree-usage"
 import { cyan, dim, green, red, yellow } from "./render"
 import type { Screen } from "./screen"
 
@@ -56,9 +57,18 @@ function workspace(task: Pick<TaskInfo, "worktree" | "changes">) {
   return ` · ${files}${changes.merge === "applied" ? ", applied" : ""}`
 }
 
-/** A task as `tandem tasks` lists it: its id, then its status line. */
+/** Money as providers bill it: dollars, to a hundredth of a cent. */
+export const cost = (dollars: number) => `$${dollars.toFixed(4)}`
+
+/** A task as `tandem tasks` lists it: its id, its status line, and what it cost. */
 export function taskRow(task: TaskInfo) {
-  return `${dim(task.id)} ${taskLine(task, figuresOf(task))}`
+  return `${dim(task.id)} ${taskLine(task, figuresOf(task))}${dim(` · ${cost(task.usage.cost)}`)}`
+}
+
+/** What a session and everything below it spent, in one line: tokens, cost, steps, running tasks. */
+export function usageLine(usage: TreeUsage) {
+  const running = usage.running ? ` · ${usage.running} running` : ""
+  return `${tokens(usage.tokens.input)} in / ${tokens(usage.tokens.output)} out tokens · ${cost(usage.cost)} · ${usage.steps} steps${running}`
 }
 
 export type TaskRenderOptions = {

@@ -1,4 +1,5 @@
 import type { TaskInfo } from "@tandem/core/task/task-info"
+import type { TreeUsage } from "@tandem/core/task/tree-usage"
 import { passwordFromEnv } from "@tandem/server/app"
 
 /** The variables a client reads the server password from, in the order it looks. */
@@ -8,7 +9,8 @@ export const PASSWORD_VARIABLES = ["TANDEM_SERVER_PASSWORD", "OPENCODE_SERVER_PA
 export type ServerClient = {
   base: string
   get(path: string, signal?: AbortSignal): Promise<Response>
-  post(path: string): Promise<Response>
+  /** POSTs `body` as JSON when given. */
+  post(path: string, body?: unknown): Promise<Response>
   /** What went wrong with a response that is not ok, in words a user can act on. */
   failure(res: Response): Promise<string>
 }
@@ -21,7 +23,12 @@ export function serverClient(url: string, env: Record<string, string | undefined
   return {
     base,
     get: (path, signal) => fetch(base + path, { headers, signal }),
-    post: (path) => fetch(base + path, { method: "POST", headers }),
+    post: (path, body) =>
+      fetch(base + path, {
+        method: "POST",
+        headers: body === undefined ? headers : { ...headers, "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      }),
     async failure(res) {
       if (res.status === 401)
         return password
@@ -62,6 +69,17 @@ export async function listTasks(client: ServerClient, sessionID?: string): Promi
     if (!res.ok) return { kind: "refused", status: res.status, message: await client.failure(res) }
     const tasks = (await res.json()) as TaskInfo[]
     return { kind: "ok", value: tasks.sort((a, b) => a.id.localeCompare(b.id)) }
+  } catch (error) {
+    return { kind: "unreachable", message: unreachable(client.base, error) }
+  }
+}
+
+/** The usage of a session and all its descendants, with its running tasks. */
+export async function treeUsage(client: ServerClient, sessionID: string): Promise<Reply<TreeUsage>> {
+  try {
+    const res = await client.get(`/session/${encodeURIComponent(sessionID)}/usage`)
+    if (!res.ok) return { kind: "refused", status: res.status, message: await client.failure(res) }
+    return { kind: "ok", value: (await res.json()) as TreeUsage }
   } catch (error) {
     return { kind: "unreachable", message: unreachable(client.base, error) }
   }

@@ -62,6 +62,11 @@ test("run on the scripted model exits 0 and prints the answer", async () => {
   const result = await tandem(["run", "--model", "scripted/scripted", "please tidy greeting.txt"], await scratch())
   expect(result.code).toBe(0)
   expect(result.stdout).toContain("Background results arrived")
+  // The summary counts the background children's steps and tokens with the parent's.
+  const steps = Number(
+    /session ses_\w+ · \S+ in \/ \S+ out tokens · \$\d+\.\d{4} · (\d+) steps/.exec(result.stderr)?.[1],
+  )
+  expect(steps).toBeGreaterThan(4)
   // Not a terminal: plain lines a CI log can show, no colours and no redrawing.
   expect(result.stdout).not.toContain("\x1b[")
 }, 60_000)
@@ -119,6 +124,27 @@ test("tasks: lists and cancels the background tasks of a running server", async 
   expect(cancelled.stdout).toContain("cancelled")
   const missing = await tandem(["tasks", "--url", server.url, "--cancel", "tsk_nope"])
   expect(missing).toMatchObject({ code: 1, stderr: expect.stringContaining("not found") })
+})
+
+test("tasks --message steers a running task; --session ends with what the whole tree spent", async () => {
+  const session = harness.engine.store.createSession({ directory: harness.directory })
+  const running = harness.engine.bus.once(
+    TaskUpdated,
+    (e) => e.task.parentSessionID === session.id && e.task.state === "running",
+  )
+  await harness.engine.runner.prompt(session.id, { parts: [{ type: "text", text: "go" }] })
+  const { task } = await running
+  const sent = await tandem(["tasks", "--url", server.url, "--message", task.id, "also", "check the docs"])
+  expect(sent.code).toBe(0)
+  const id = /message (msg_\w+) queued/.exec(sent.stdout)?.[1]
+  expect(harness.engine.background.steering.isQueued(id!)).toBe(true)
+  const listed = await tandem(["tasks", "--url", server.url, "--session", session.id])
+  expect(listed.stdout).toContain(task.id)
+  expect(listed.stdout).toMatch(/and everything below it · .* out tokens · \$0\.0000 · 2 steps · 1 running/)
+  harness.engine.background.cancel(task.id)
+  const late = await tandem(["tasks", "--url", server.url, "--message", task.id, "too late"])
+  expect(late).toMatchObject({ code: 1, stderr: expect.stringContaining("has ended (cancelled)") })
+  expect(await tandem(["tasks", "--url", server.url, "--message", task.id])).toMatchObject({ code: 2 })
 })
 
 test("tasks --watch follows task events of a running server as they happen", async () => {

@@ -87,6 +87,7 @@ export function createEngine(options: EngineOptions) {
     agents,
     directory,
     beforeDelete: (sessionID) => background.cancelForParent(sessionID, "the parent session was deleted"),
+    onIdleAbort: (sessionID) => background.abortedChild(sessionID),
   })
   const tools = new ToolRegistry({
     agents,
@@ -107,9 +108,7 @@ export function createEngine(options: EngineOptions) {
     tools: (input) => tools.forSession(input),
     beforeStep: (sessionID) => background.beforeStep(sessionID),
     onIdle: (sessionID) => background.onIdle(sessionID),
-    onAbort: (sessionID) => {
-      if (settings.background.cancel_on_abort) background.cancelForParent(sessionID, "the parent's turn was aborted")
-    },
+    onAbort: (sessionID) => background.onAbort(sessionID),
   })
 
   const recovery = recoverOnStart({ store, background, alive: privateStore ? [] : instances.register() })

@@ -19,3 +19,11 @@ export function badRequest(c: Context, message: string, kind: "Params" | "Query"
 export function notFound(c: Context, message: string) {
   return c.json({ name: "NotFoundError" as const, data: { message } }, 404)
 }
+
+export const ConflictError = z
+  .object({ name: z.literal("ConflictError"), data: z.object({ message: z.string() }) })
+  .meta({ id: "ConflictError" })
+
+export function conflict(c: Context, message: string) {
+  return c.json({ name: "ConflictError" as const, data: { message } }, 409)
+}

@@ -6,6 +6,7 @@ import { builtins } from "../builtins"
 import { commandArgs, type CommandSpec } from "../args"
 import { projectDirectory } from "../project-dir"
 import { dim, red, renderLive } from "../render"
+import { usageLine } from "../render-tasks"
 
 export type Conversation = {
   /** Messages sent in turn; each waits for the parent to go idle, not for background tasks. */
@@ -48,8 +49,9 @@ export async function runConversation(engine: Engine, input: Conversation) {
       console.error(red(`error: ${engine.secrets.mask(last.info.error.data.message)}`))
       return 1
     }
-    const usage = engine.sessions.get(sessionID)
-    if (usage) console.error(dim(`session ${sessionID} · ${usage.tokens.input} in / ${usage.tokens.output} out tokens`))
+    // The whole tree: what the background children spent is part of what this run cost.
+    const usage = engine.background.usage(sessionID)
+    if (usage) console.error(dim(`session ${sessionID} · ${usageLine(usage)}`))
     return 0
   } catch (error) {
     stop()

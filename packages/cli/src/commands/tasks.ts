@@ -1,23 +1,32 @@
 import type { TaskInfo } from "@tandem/core/task/task-info"
 import { commandArgs, type CommandSpec } from "../args"
 import { dim, red } from "../render"
-import { taskRow } from "../render-tasks"
-import { listTasks, serverClient, unreachable } from "../server-client"
+import { taskRow, usageLine } from "../render-tasks"
+import { listTasks, serverClient, treeUsage, unreachable } from "../server-client"
 import { watchTasks } from "../watch-tasks"
 
 export const tasksSpec = {
   name: "tasks",
-  summary: "list, follow and cancel the background tasks of a running tandem serve",
-  usage: "[options]",
+  summary: "list, follow, cancel and steer the background tasks of a running tandem serve",
+  usage: "[options] [text]",
   flags: {
     url: { type: "string", value: "url", description: "the server (default http://127.0.0.1:4096)" },
-    session: { type: "string", value: "ID", description: "only the tasks of this parent session" },
+    session: {
+      type: "string",
+      value: "ID",
+      description: "only the tasks of this parent session, then what its whole tree spent",
+    },
     watch: {
       type: "boolean",
       short: "w",
       description: "list, then print each change as it happens; reconnects if the server restarts (Ctrl-C stops)",
     },
     cancel: { type: "string", value: "TASK_ID", description: "cancel this task (and the tasks it started)" },
+    message: {
+      type: "string",
+      value: "TASK_ID",
+      description: "send the text (the arguments) to this running task; it reads it before its next model call",
+    },
   },
   notes: [
     "Environment:",
@@ -29,8 +38,13 @@ export const tasksSpec = {
 export async function tasksCommand(args: string[]) {
   const parsed = commandArgs(tasksSpec, args)
   if (typeof parsed === "number") return parsed
-  if (parsed.positionals.length) {
+  if (parsed.positionals.length && !parsed.values.message) {
     console.error(`tandem tasks: unexpected argument "${parsed.positionals[0]}"; see tandem tasks --help`)
+    return 2
+  }
+  const text = parsed.positionals.join(" ").trim()
+  if (parsed.values.message && !text) {
+    console.error(`tandem tasks: --message needs the text to send; see tandem tasks --help`)
     return 2
   }
   const fail = (message: string) => {
@@ -47,6 +61,18 @@ export async function tasksCommand(args: string[]) {
     }
     if (!res.ok) return fail(await client.failure(res))
     console.log(taskRow((await res.json()) as TaskInfo))
+    return 0
+  }
+  if (parsed.values.message) {
+    let res: Response
+    try {
+      res = await client.post(`/task/${encodeURIComponent(parsed.values.message)}/message`, { text })
+    } catch (error) {
+      return fail(unreachable(client.base, error))
+    }
+    if (!res.ok) return fail(await client.failure(res))
+    const { id, task } = (await res.json()) as { id: string; task: TaskInfo }
+    console.log(`${taskRow(task)}\n${dim(`message ${id} queued: the task reads it before its next model call`)}`)
     return 0
   }
   if (parsed.values.watch) {
@@ -69,5 +95,9 @@ export async function tasksCommand(args: string[]) {
   if (tasks.kind !== "ok") return fail(tasks.message)
   if (!tasks.value.length) console.log(dim("no background tasks"))
   for (const task of tasks.value) console.log(taskRow(task))
+  if (!parsed.values.session) return 0
+  const usage = await treeUsage(client, parsed.values.session)
+  if (usage.kind !== "ok") return fail(usage.message)
+  console.log(dim(`session ${parsed.values.session} and everything below it · ${usageLine(usage.value)}`))
   return 0
 }

@@ -20,6 +20,11 @@ export class Sessions {
        * tasks). Must not throw; may abort loops.
        */
       beforeDelete?(sessionID: string): void
+      /**
+       * Called when a client's abort finds the session's loop idle, so work it stands for
+       * elsewhere (a background child's task waiting on its own tasks) can stop. Must not throw.
+       */
+      onIdleAbort?(sessionID: string): void
     },
   ) {}
 
@@ -78,6 +83,11 @@ export class Sessions {
 
   message(sessionID: string, messageID: string) {
     return this.deps.store.getMessage(sessionID, messageID)
+  }
+
+  /** A client's abort: the running turn is aborted; an idle session tells `onIdleAbort`. */
+  abort(sessionID: string) {
+    if (!this.deps.runner.abort(sessionID)) this.deps.onIdleAbort?.(sessionID)
   }
 
   /** Deletes a session and its descendants, aborting any that are running; returns what was removed. */

@@ -255,6 +255,14 @@ export class Store {
     )
   }
 
+  /** How many steps (model calls that finished) the session has made: its step-finish parts. */
+  stepCount(sessionID: string): number {
+    const row = this.db
+      .query("select count(*) as n from part where session_id = ? and data ->> '$.type' = 'step-finish'")
+      .get(sessionID) as { n: number }
+    return row.n
+  }
+
   parts(messageID: string): Part[] {
     return parseRows<Part>(this.db.query("select data from part where message_id = ? order by id").all(messageID))
   }

@@ -11,9 +11,12 @@ import { TaskCreated, TaskDelivered, TaskUpdated } from "./events"
 import type { Ledger } from "./ledger"
 import { newTask, type TaskSpec } from "./new-task"
 import { Scheduler } from "./scheduler"
+import { Steering } from "./steering"
 import { TERMINAL, type TaskInfo, type TaskState } from "./task-info"
 import { TaskRuns } from "./task-runs"
 import type { Workspaces } from "./workspaces"
+import { treeUsage } from "./tree-usage"
+import { waitForTasks } from "./wait-tasks"
 
 /** A background dispatch: the task, less the child session that dispatching creates. */
 export type DispatchInput = Omit<TaskSpec, "sessionID"> & { directory: string }
@@ -37,6 +40,8 @@ export class BackgroundTasks {
   readonly scheduler: Scheduler
   /** Where children work (isolated worktrees) and what they changed. */
   readonly workspaces: Workspaces
+  /** Messages to running children, taken at their step boundaries. */
+  readonly steering: Steering
   private readonly changes = new ChangeSignal()
   private readonly runs: TaskRuns
   private readonly delivery: Delivery
@@ -59,6 +64,7 @@ export class BackgroundTasks {
       end: (id, state, change) => this.settle(id, state, change),
       cancel: (id, reason) => this.cancel(id, reason),
     })
+    this.steering = new Steering(deps)
     this.delivery = new Delivery({
       ...deps,
       changes: this.changes,
@@ -125,9 +131,38 @@ export class BackgroundTasks {
       if (!TERMINAL.has(task.state)) this.cancel(task.id, reason)
   }
 
-  /** The loop's step-boundary hook: appends finished results; true when any were appended. */
+  /**
+   * The loop's step-boundary hook: appends finished results, then steering messages (so the
+   * model reads what the user said after the results it is answering); true when any were.
+   */
   beforeStep(sessionID: string) {
-    return this.delivery.atStepBoundary(sessionID)
+    const delivered = this.delivery.atStepBoundary(sessionID)
+    return this.steering.atStepBoundary(sessionID) || delivered
+  }
+
+  /**
+   * The loop's abort hook: a running child whose turn is aborted from outside (a client's abort
+   * of its session) has its task cancelled, which reports "cancelled" to its parent; the
+   * session's own tasks are cancelled when `cancel_on_abort` says so.
+   */
+  onAbort(sessionID: string) {
+    if (this.deps.settings.cancel_on_abort) this.cancelForParent(sessionID, "the parent's turn was aborted")
+    this.abortedChild(sessionID)
+  }
+
+  /**
+   * A client aborted a session: when it is a running task's child (busy, or idle waiting on its
+   * own tasks) the task is cancelled with everything below it. Not for the engine's own aborts.
+   */
+  abortedChild(sessionID: string) {
+    if (this.closed || this.runs.isStopping(sessionID)) return
+    const own = this.deps.ledger.bySession(sessionID)
+    if (own?.state === "running") this.cancel(own.id, "the child's session was aborted")
+  }
+
+  /** Usage of a session and all its descendants, with its running tasks; undefined for an unknown session. */
+  usage(sessionID: string) {
+    return treeUsage(this.deps.store, this.deps.ledger, sessionID)
   }
 
   /** The loop's idle hook: a run waiting on this session checks again; results that came meanwhile are delivered. */
@@ -152,24 +187,8 @@ export class BackgroundTasks {
   }
 
   /** Resolves when any or all of the tasks have ended, or after `timeoutMs`, or when `signal` aborts. */
-  async wait(ids: string[], mode: "any" | "all", timeoutMs: number, signal?: AbortSignal) {
-    const check = () => {
-      const tasks = ids.map((id) => this.get(id)).filter((t): t is TaskInfo => !!t)
-      const ended = tasks.filter((t) => TERMINAL.has(t.state))
-      return mode === "any" ? ended.length > 0 || tasks.length === 0 : ended.length === tasks.length
-    }
-    if (check()) return
-    await new Promise<void>((resolve) => {
-      const finish = () => {
-        off()
-        clearTimeout(timer)
-        signal?.removeEventListener("abort", finish)
-        resolve()
-      }
-      const off = this.deps.bus.on(TaskUpdated, () => check() && finish())
-      const timer = setTimeout(finish, timeoutMs)
-      signal?.addEventListener("abort", finish, { once: true })
-    })
+  wait(ids: string[], mode: "any" | "all", timeoutMs: number, signal?: AbortSignal) {
+    return waitForTasks({ bus: this.deps.bus, get: (id) => this.get(id), ids, mode, timeoutMs, signal })
   }
 
   /**

@@ -28,3 +28,15 @@ export const TaskDelivered = defineEvent(
     via: z.enum(["step", "idle", "collected"]),
   }),
 )
+export const TaskSteered = defineEvent(
+  "task.steered",
+  z.object({
+    taskID: z.string(),
+    /** The child session the message was appended to. */
+    sessionID: z.string(),
+    /** The user message the child sees before its next model call. */
+    messageID: z.string(),
+    /** The id `POST /task/:id/message` answered with when it queued the message. */
+    steerID: z.string(),
+  }),
+)

@@ -78,7 +78,9 @@ export class TaskRuns {
     let failure: string | undefined
     try {
       await work()
-      while (!live.stop && ledger.hasPending(task.sessionID)) await changes.next(task.sessionID)
+      // A steering message or a delivered result may have resumed the child's loop meanwhile.
+      while (!live.stop && (ledger.hasPending(task.sessionID) || runner.isBusy(task.sessionID)))
+        await changes.next(task.sessionID)
     } catch (error) {
       failure = error instanceof Error ? error.message : String(error)
     } finally {

@@ -5,6 +5,7 @@ import { PromptError, PromptInput } from "@tandem/core/session/prompt"
 import { BadIdError, IdTakenError } from "@tandem/core/session/client-ids"
 import { ModelNotFoundError } from "@tandem/core/provider/provider"
 import { SessionInfo } from "@tandem/core/session/session-info"
+import { TreeUsage } from "@tandem/core/task/tree-usage"
 import { badRequest, notFound } from "../errors"
 import { describe } from "../contract"
 import { body, params, query } from "../validate"
@@ -119,9 +120,15 @@ export function sessionRoutes(engine: Engine) {
       describe({ id: "session.abort", summary: "Abort the running turn" }),
       ...session,
       (c) => {
-        engine.runner.abort(c.var.session.id)
+        sessions.abort(c.var.session.id)
         return c.json(true)
       },
+    )
+    .get(
+      "/session/:sessionID/usage",
+      describe({ id: "session.usage", summary: "Usage of a session and all its descendants", response: TreeUsage }),
+      ...session,
+      (c) => c.json(engine.background.usage(c.var.session.id)),
     )
     .get(
       "/session/:sessionID/message",
@@ -145,8 +152,13 @@ export function sessionRoutes(engine: Engine) {
       ...session,
       body(PromptInput),
       async (c) => {
+        const id = c.var.session.id
         try {
-          return c.json(await engine.runner.prompt(c.var.session.id, c.req.valid("json")))
+          // A running background child takes a prompt as steering, inside its task's own loop.
+          const steered = engine.background.steering.prompt(id, c.req.valid("json"))
+          if (!steered) return c.json(await engine.runner.prompt(id, c.req.valid("json")))
+          await engine.background.steering.answered(id, steered.id)
+          return c.json(sessions.messages(id).at(-1))
         } catch (error) {
           return promptFailure(c, error)
         }
@@ -160,6 +172,7 @@ export function sessionRoutes(engine: Engine) {
       (c) => {
         const input = c.req.valid("json")
         try {
+          if (engine.background.steering.prompt(c.var.session.id, input)) return c.body(null, 204)
           engine.runner.write(c.var.session.id, input)
         } catch (error) {
           return promptFailure(c, error)

@@ -2,9 +2,9 @@ import { Hono } from "hono"
 import { z } from "zod"
 import type { Engine } from "@tandem/core/engine"
 import { TaskInfo } from "@tandem/core/task/task-info"
-import { notFound } from "../errors"
+import { conflict, notFound } from "../errors"
 import { describe } from "../contract"
-import { params } from "../validate"
+import { body, params } from "../validate"
 import { loadSession } from "../load-session"
 
 /** How long the cancel route waits for the task to reach its final state before answering. */
@@ -16,6 +16,22 @@ const TaskParams = z.object({
     error: (issue) => `"${issue.input}" is not a task id (tsk_…)`,
   }),
 })
+
+/** A steering message for a running child: what it is told before its next model call. */
+export const SteerBody = z
+  .object({ text: z.string().trim().min(1, { error: "text is empty" }) })
+  .meta({ id: "SteerBody" })
+
+/** The answer to a steering message: queued for the child's next step boundary. */
+export const SteerResult = z
+  .object({
+    queued: z.literal(true),
+    id: z
+      .string()
+      .describe("The queued message: the child's user message takes this id when it can; task.steered names both"),
+    task: TaskInfo,
+  })
+  .meta({ id: "SteerResult" })
 
 /** Background task routes, and opencode's experimental background switch and capabilities. */
 export function taskRoutes(engine: Engine) {
@@ -49,6 +65,24 @@ export function taskRoutes(engine: Engine) {
         if (!task) return notFound(c, `task ${id} not found`)
         await background.wait([task.id], "all", CANCEL_WAIT_MS)
         return c.json(background.get(task.id))
+      },
+    )
+    .post(
+      "/task/:taskID/message",
+      describe({
+        id: "task.message",
+        summary: "Steer a running task: a message it sees before its next model call",
+        response: SteerResult,
+      }),
+      params(TaskParams),
+      body(SteerBody),
+      (c) => {
+        const id = c.req.valid("param").taskID
+        const sent = background.steering.send(id, c.req.valid("json").text)
+        if (sent.kind === "not-found") return notFound(c, `task ${id} not found`)
+        if (sent.kind === "finished")
+          return conflict(c, `task ${sent.task.id} has ended (${sent.task.state}); it takes no more messages`)
+        return c.json({ queued: true as const, id: sent.id, task: sent.task })
       },
     )
     .post(
