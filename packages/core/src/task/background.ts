@@ -64,7 +64,10 @@ export class BackgroundTasks {
       end: (id, state, change) => this.settle(id, state, change),
       cancel: (id, reason) => this.cancel(id, reason),
     })
-    this.steering = new Steering(deps)
+    this.steering = new Steering({
+      ...deps,
+      mayResume: (sessionID) => !this.closed && !this.runs.isStopping(sessionID),
+    })
     this.delivery = new Delivery({
       ...deps,
       changes: this.changes,

@@ -34,7 +34,14 @@ type Queued = {
 export type SteerOutcome =
   { kind: "queued"; task: TaskInfo; id: string } | { kind: "finished"; task: TaskInfo } | { kind: "not-found" }
 
-export type SteeringDeps = { store: Store; ledger: Ledger; bus: Bus; runner: SessionRunner }
+export type SteeringDeps = {
+  store: Store
+  ledger: Ledger
+  bus: Bus
+  runner: SessionRunner
+  /** Whether an idle child may be resumed: not while a cancel or budget ends its task, nor at shutdown. */
+  mayResume(sessionID: string): boolean
+}
 
 /**
  * Messages to a running child, delivered the way results reach a parent, in the other direction:
@@ -153,7 +160,8 @@ export class Steering {
     )
     // A running child between steps (waiting on its own tasks) takes it now; a busy one at its
     // next step boundary; a queued one before its first model call.
-    if (task.state === "running" && !runner.isBusy(task.sessionID)) void runner.resume(task.sessionID)
+    if (task.state === "running" && !runner.isBusy(task.sessionID) && this.deps.mayResume(task.sessionID))
+      void runner.resume(task.sessionID)
     return { kind: "queued", task, id: steer.id }
   }
 }

@@ -84,6 +84,34 @@ test("a child idle between steps, waiting on its own task, is resumed to take th
   expect(engine.background.get(mid!.id)!.result).toBe("mid done")
 })
 
+test("a task still queued behind the caps reads the message right after its prompt", async () => {
+  const first = gate()
+  const { engine, directory, calls } = setup(
+    byPrompt({
+      go: dispatcher([background("CHILD one"), background("CHILD two")], "dispatched"),
+      "CHILD one": async () => {
+        await first.promise
+        return { text: "one done" }
+      },
+      "in French, please": () => ({ text: "deux" }),
+    }),
+    { resume_parent: false, max_running: 1 },
+  )
+  const parent = engine.store.createSession({ directory })
+  await engine.runner.prompt(parent.id, say("go"))
+  const two = engine.background.list(parent.id).find((t) => t.description === "CHILD two")!
+  expect(two.state).toBe("queued")
+  expect(engine.background.steering.send(two.id, "in French, please")).toMatchObject({ kind: "queued" })
+  const ended = engine.bus.once(TaskUpdated, (e) => e.task.id === two.id && e.task.state === "completed")
+  first.release()
+  expect((await ended).task.result).toBe("deux")
+  const call = calls.find((c) => c.messages[0]?.text === "CHILD two")!
+  expect(call.messages).toEqual([
+    { role: "user", text: "CHILD two" },
+    { role: "user", text: "in French, please" },
+  ])
+})
+
 test("a finished task takes no message; an unknown one is not found", async () => {
   const { engine, directory } = setup(byPrompt({ go: dispatcher([background("CHILD quick")], "dispatched") }), {
     resume_parent: false,
