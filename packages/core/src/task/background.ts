@@ -38,7 +38,6 @@ export type BackgroundDeps = {
  */
 export class BackgroundTasks {
   readonly scheduler: Scheduler
-  /** Where children work (isolated worktrees) and what they changed. */
   readonly workspaces: Workspaces
   /** Messages to running children, taken at their step boundaries. */
   readonly steering: Steering
