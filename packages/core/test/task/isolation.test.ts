@@ -4,7 +4,7 @@ import path from "node:path"
 import { tempProject } from "@tandem/testing/fixture"
 import { gate, lastToolResults } from "@tandem/testing/script"
 import { TaskUpdated } from "../../src/task/events"
-import { dispatcher, say, synthetic } from "./harness"
+import { dispatcher, say, synthetic, texts } from "./harness"
 import {
   closeIsolationEngines,
   edit,
@@ -161,6 +161,7 @@ test("outside a git repository an isolated task is refused with a clear error", 
 
 test("an agent with isolation: worktree isolates its blocking calls; a shared-tree child lists the files it wrote", async () => {
   const directory = repository({ "a.txt": "a\n" })
+  let workerSession = ""
   const engine = start(
     directory,
     {
@@ -178,6 +179,12 @@ test("an agent with isolation: worktree isolates its blocking calls; a shared-tr
       },
       "CHILD iso": steps([write("from-worker.txt", "w\n")]),
       "CHILD shared": steps([write("from-shared.txt", "s\n")]),
+      again: (request) => {
+        const result = lastToolResults(request)[0]
+        if (result) return { text: result.output }
+        const input = { description: "iso", prompt: "CHILD iso", subagent_type: "worker", task_id: workerSession }
+        return { toolCalls: [{ name: "task", input }] }
+      },
     },
     undefined,
     { agent: { worker: { mode: "subagent", description: "isolated worker", isolation: "worktree" } } },
@@ -194,4 +201,8 @@ test("an agent with isolation: worktree isolates its blocking calls; a shared-tr
   const delivered = synthetic(engine, parentID).map((p) => (p.state.status === "completed" ? p.state.output : ""))
   expect(delivered.join("\n")).toContain('<changes files="1">\nfrom-shared.txt\n</changes>')
   expect(leftovers(directory)).toEqual({ worktrees: 0, branches: "" })
+  workerSession =
+    blocking?.type === "tool" && blocking.state.status === "completed" ? String(blocking.state.metadata?.sessionId) : ""
+  await engine.runner.prompt(parentID, say("again"))
+  expect(texts(engine, parentID).at(-1)).toContain(`task_id ${workerSession} worked in`)
 })
