@@ -19,7 +19,7 @@ export async function git(
   args: string[],
   options: { stdin?: string; env?: Record<string, string> } = {},
 ): Promise<GitResult> {
-  const child = Bun.spawn(["git", "-c", "core.hooksPath=/dev/null", ...args], {
+  const child = Bun.spawn(["git", "-c", "core.hooksPath=/dev/null", "-c", "core.quotePath=false", ...args], {
     cwd,
     env: { ...process.env, ...ENV, ...options.env },
     stdin: options.stdin === undefined ? "ignore" : new TextEncoder().encode(options.stdin),

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs"
 import type { AgentInfo } from "../agent/agent"
 import type { ModelCache } from "../provider/model-cache"
 import { finalAnswer } from "../session/final-answer"
@@ -76,6 +77,11 @@ export class Subagents implements TaskRunner {
     const existing = input.task_id ? store.getSession(input.task_id) : undefined
     if (input.task_id && existing?.parentID !== input.parent.sessionID)
       return { ok: false, error: `task_id ${input.task_id} is not a task of this session` }
+    if (existing && !existsSync(existing.directory))
+      return {
+        ok: false,
+        error: `task_id ${input.task_id} worked in ${existing.directory}, which is gone (an isolated task's worktree is removed when it ends); start a new task`,
+      }
     const place: Workplace = existing ? { ok: true, directory: existing.directory } : await this.workplace(input)
     if (!place.ok) return place
     const child =

@@ -4,21 +4,23 @@ import path from "node:path"
 import { tempProject } from "@tandem/testing/fixture"
 import { gate, lastToolResults } from "@tandem/testing/script"
 import { TaskCreated } from "../../src/task/events"
-import { dispatcher, say, synthetic } from "./harness"
+import { dispatcher, say } from "./harness"
 import {
-  closeEngines,
+  closeIsolationEngines,
   closeNow,
   isolated,
   leftovers,
   repository,
-  run,
   sh,
   start,
   steps,
   write,
-} from "./isolation-harness"
+} from "./isolation-helpers"
 
-afterEach(closeEngines)
+// Isolated children across a crash, and their confinement: a child resumes in its worktree,
+// worktrees nobody owns are swept, and a child's tools stay inside its worktree.
+
+afterEach(closeIsolationEngines)
 
 test("after a crash mid-run the child resumes in its worktree; worktrees nobody owns are swept, their work kept on a branch", async () => {
   const directory = repository({ "a.txt": "a\n" })
@@ -60,43 +62,6 @@ test("after a crash mid-run the child resumes in its worktree; worktrees nobody 
   expect(leftovers(directory)).toEqual({ worktrees: 0, branches: "tandem/tsk_orphan_with_work" })
   expect(sh(directory, "show", "tandem/tsk_orphan_with_work:salvaged.txt")).toBe("work of a dead foreground child")
   never.release()
-})
-
-test("an agent with isolation: worktree isolates its blocking calls; a shared-tree child lists the files it wrote", async () => {
-  const directory = repository({ "a.txt": "a\n" })
-  const engine = start(
-    directory,
-    {
-      go: (request) => {
-        if (lastToolResults(request).length) return { text: "ok" }
-        return {
-          toolCalls: [
-            { name: "task", input: { description: "iso", prompt: "CHILD iso", subagent_type: "worker" } },
-            {
-              name: "task",
-              input: { description: "shared", prompt: "CHILD shared", subagent_type: "general", background: true },
-            },
-          ],
-        }
-      },
-      "CHILD iso": steps([write("from-worker.txt", "w\n")]),
-      "CHILD shared": steps([write("from-shared.txt", "s\n")]),
-    },
-    undefined,
-    { agent: { worker: { mode: "subagent", description: "isolated worker", isolation: "worktree" } } },
-  )
-  const parentID = await run(engine, directory, "go")
-  const parts = engine.store.messages(parentID).flatMap((m) => m.parts)
-  const blocking = parts.find((p) => p.type === "tool" && p.state.status === "completed" && p.state.title === "iso")
-  expect(blocking?.type === "tool" && blocking.state.status === "completed" && blocking.state.output).toContain(
-    '<changes files="1" merge="applied">\nfrom-worker.txt',
-  )
-  expect(readFileSync(path.join(directory, "from-worker.txt"), "utf8")).toBe("w\n")
-  const [shared] = engine.background.list(parentID)
-  expect(shared!.changes).toEqual({ files: ["from-shared.txt"] })
-  const delivered = synthetic(engine, parentID).map((p) => (p.state.status === "completed" ? p.state.output : ""))
-  expect(delivered.join("\n")).toContain('<changes files="1">\nfrom-shared.txt\n</changes>')
-  expect(leftovers(directory)).toEqual({ worktrees: 0, branches: "" })
 })
 
 test("an isolated child is confined to its worktree; one cancelled while queued leaves no worktree", async () => {

@@ -4,9 +4,9 @@ import path from "node:path"
 import { tempProject } from "@tandem/testing/fixture"
 import { gate, lastToolResults } from "@tandem/testing/script"
 import { TaskUpdated } from "../../src/task/events"
-import { dispatcher, say, synthetic } from "./harness"
+import { dispatcher, say, synthetic, texts } from "./harness"
 import {
-  closeEngines,
+  closeIsolationEngines,
   edit,
   isolated,
   leftovers,
@@ -17,12 +17,12 @@ import {
   start,
   steps,
   write,
-} from "./isolation-harness"
-
-afterEach(closeEngines)
+} from "./isolation-helpers"
 
 // Isolated children (`isolation: "worktree"`): each works in its own git worktree, and its
 // changes come back to the parent's tree when it ends — merged, or kept on a branch.
+
+afterEach(closeIsolationEngines)
 
 test("isolated children with distinct files: every change applied, listed, nothing left behind", async () => {
   const directory = repository({ "README.md": "hello\n" })
@@ -157,4 +157,52 @@ test("outside a git repository an isolated task is refused with a clear error", 
   const parentID = await run(engine, directory, "go")
   expect(answer).toContain(`isolation "worktree" needs a git repository, and ${directory} is not in one`)
   expect(engine.background.list(parentID)).toEqual([])
+})
+
+test("an agent with isolation: worktree isolates its blocking calls; a shared-tree child lists the files it wrote", async () => {
+  const directory = repository({ "a.txt": "a\n" })
+  let workerSession = ""
+  const engine = start(
+    directory,
+    {
+      go: (request) => {
+        if (lastToolResults(request).length) return { text: "ok" }
+        return {
+          toolCalls: [
+            { name: "task", input: { description: "iso", prompt: "CHILD iso", subagent_type: "worker" } },
+            {
+              name: "task",
+              input: { description: "shared", prompt: "CHILD shared", subagent_type: "general", background: true },
+            },
+          ],
+        }
+      },
+      "CHILD iso": steps([write("from-worker.txt", "w\n")]),
+      "CHILD shared": steps([write("from-shared.txt", "s\n")]),
+      again: (request) => {
+        const result = lastToolResults(request)[0]
+        if (result) return { text: result.output }
+        const input = { description: "iso", prompt: "CHILD iso", subagent_type: "worker", task_id: workerSession }
+        return { toolCalls: [{ name: "task", input }] }
+      },
+    },
+    undefined,
+    { agent: { worker: { mode: "subagent", description: "isolated worker", isolation: "worktree" } } },
+  )
+  const parentID = await run(engine, directory, "go")
+  const parts = engine.store.messages(parentID).flatMap((m) => m.parts)
+  const blocking = parts.find((p) => p.type === "tool" && p.state.status === "completed" && p.state.title === "iso")
+  expect(blocking?.type === "tool" && blocking.state.status === "completed" && blocking.state.output).toContain(
+    '<changes files="1" merge="applied">\nfrom-worker.txt',
+  )
+  expect(readFileSync(path.join(directory, "from-worker.txt"), "utf8")).toBe("w\n")
+  const [shared] = engine.background.list(parentID)
+  expect(shared!.changes).toEqual({ files: ["from-shared.txt"] })
+  const delivered = synthetic(engine, parentID).map((p) => (p.state.status === "completed" ? p.state.output : ""))
+  expect(delivered.join("\n")).toContain('<changes files="1">\nfrom-shared.txt\n</changes>')
+  expect(leftovers(directory)).toEqual({ worktrees: 0, branches: "" })
+  workerSession =
+    blocking?.type === "tool" && blocking.state.status === "completed" ? String(blocking.state.metadata?.sessionId) : ""
+  await engine.runner.prompt(parentID, say("again"))
+  expect(texts(engine, parentID).at(-1)).toContain(`task_id ${workerSession} worked in`)
 })

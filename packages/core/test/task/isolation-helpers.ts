@@ -6,17 +6,17 @@ import type { Config } from "../../src/config/config"
 import type { Engine } from "../../src/engine"
 import { byPrompt, say, type Handler } from "./harness"
 
-// What the isolation tests share: git repositories made for them, children scripted as steps,
-// and engines closed after each test.
+// Shared by the tests of isolated children: a git repository to work in, scripted children that
+// run a list of tool calls, and what git has left behind.
 
 const engines: Engine[] = []
 
-/** Closes the engines a test started; each test file calls it after each test. */
-export async function closeEngines() {
+/** Closes every engine `start` made; each test file runs it in `afterEach`. */
+export async function closeIsolationEngines() {
   for (const engine of engines.splice(0)) await engine.close()
 }
 
-/** Closes one engine now, in the middle of a test (it is then not closed again after the test). */
+/** Closes one engine now, before the test ends. */
 export async function closeNow(engine: Engine) {
   engines.splice(engines.indexOf(engine), 1)
   await engine.close()
