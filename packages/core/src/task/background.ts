@@ -184,15 +184,16 @@ export class BackgroundTasks {
   }
 
   /**
-   * Reconciles the ledger after a start: tasks a dead process left queued or running are resumed
+   * Resumes tasks taken over from a dead owner (`task/owners.ts`): unfinished ones are resumed
    * from their persisted transcript while attempts remain, otherwise ended as interrupted;
-   * finished results that never reached their parent are delivered. Call once, after
-   * `closeInterrupted`, before serving.
+   * finished results that never reached their parent are delivered. Call after the dead turns'
+   * parts are closed.
    */
-  recover() {
-    const { ledger, settings } = this.deps
+  recover(tasks: TaskInfo[]) {
+    const { settings, store } = this.deps
     const report = { resumed: [] as string[], interrupted: [] as string[], delivered: [] as string[] }
-    for (const task of ledger.open()) {
+    for (const task of tasks) {
+      if (task.state !== "queued" && task.state !== "running") continue
       if (task.state === "queued" || task.attempts < settings.max_attempts) {
         report.resumed.push(task.id)
         this.scheduler.enqueue({ id: task.id, parent: task.parentSessionID, model: modelKey(task.model) })
@@ -203,8 +204,10 @@ export class BackgroundTasks {
         reason: `the process stopped while this task ran, ${task.attempts} time(s); it was not resumed again (max_attempts ${settings.max_attempts})`,
       })
     }
-    for (const task of ledger.undelivered()) {
-      if (!report.interrupted.includes(task.id)) report.delivered.push(task.id)
+    for (const task of tasks) {
+      if (!TERMINAL.has(task.state) || task.delivery !== "pending") continue
+      if (!store.getSession(task.parentSessionID)) continue
+      report.delivered.push(task.id)
       this.delivery.arrived(task.parentSessionID)
     }
     return report

@@ -25,15 +25,20 @@ export class Ledger {
   constructor(
     private db: Db,
     private readonly group?: WriteGroup,
+    /** The instance that runs the tasks this ledger inserts (`storage/leases.ts`). */
+    private readonly owner: string | null = null,
   ) {
     migrate(db, "task-ledger-1", schema)
+    migrate(db, "task-ledger-2", "alter table task add column owner text")
   }
 
   insert(task: TaskInfo) {
     this.group?.join()
     this.db
-      .query("insert into task (id, parent_session_id, session_id, state, delivery, data) values (?, ?, ?, ?, ?, ?)")
-      .run(task.id, task.parentSessionID, task.sessionID, task.state, task.delivery, JSON.stringify(task))
+      .query(
+        "insert into task (id, parent_session_id, session_id, state, delivery, data, owner) values (?, ?, ?, ?, ?, ?, ?)",
+      )
+      .run(task.id, task.parentSessionID, task.sessionID, task.state, task.delivery, JSON.stringify(task), this.owner)
     return task
   }
 
