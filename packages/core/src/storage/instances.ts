@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto"
 import os from "node:os"
 import { migrate, type Db } from "./db"
+import type { WriteGroup } from "./write-group"
 
 /** How often a live process renews its lease and looks for work whose owner died, in ms. */
 export const HEARTBEAT_MS = 2_000
@@ -51,12 +52,14 @@ export class Instances {
     readonly directory: string,
     readonly pid = process.pid,
     private readonly now = () => Date.now(),
+    private readonly group?: WriteGroup,
   ) {
     migrate(db, "instance-2", schema)
   }
 
   /** Writes this process's row with a fresh lease. */
   register() {
+    this.group?.join()
     const now = this.now()
     this.db
       .query(
@@ -67,6 +70,7 @@ export class Instances {
 
   /** Renews the lease; false when the row was gone (taken for dead), in which case it is written again. */
   renew() {
+    this.group?.join()
     const changed = this.db
       .query("update instance set lease_until = ? where id = ?")
       .run(this.now() + LEASE_MS, this.id).changes
@@ -76,6 +80,7 @@ export class Instances {
 
   /** Records the URL this process serves on. */
   serving(url: string) {
+    this.group?.join()
     this.db.query("update instance set url = ? where id = ?").run(url, this.id)
   }
 
@@ -85,6 +90,7 @@ export class Instances {
    */
   reap(alive: (pid: number) => boolean = isAlive): string[] {
     const now = this.now()
+    this.group?.join()
     const dead = this.all().filter(
       (row) => row.id !== this.id && (row.lease_until < now || (row.host === this.host && !alive(row.pid))),
     )
@@ -105,6 +111,7 @@ export class Instances {
   }
 
   unregister() {
+    this.group?.join()
     this.db.query("delete from instance where id = ?").run(this.id)
   }
 }

@@ -118,6 +118,6 @@ export class Owners {
 
 /** Builds the owner of this process's work over one store: its instance row and its leases. */
 export function ownersOf(db: ConstructorParameters<typeof Leases>[0], directory: string, writes: WriteGroup) {
-  const instances = new Instances(db, directory)
+  const instances = new Instances(db, directory, process.pid, () => Date.now(), writes)
   return { instances, leases: new Leases(db, instances.id, writes) }
 }
