@@ -57,9 +57,9 @@ afterAll(async () => {
 const project = () => scriptedProject(model.url, { tandem: { title: false, background: { max_attempts: 3 } } })
 
 async function serve(directory: string, data: string) {
-  const { child, url } = await startServe(directory, { ...process.env, XDG_DATA_HOME: data })
+  const { child, url, banner } = await startServe(directory, { ...process.env, XDG_DATA_HOME: data })
   processes.push(child)
-  let out = ""
+  let out = banner
   void (async () => {
     for await (const chunk of child.stdout as ReadableStream<Uint8Array>) out += new TextDecoder().decode(chunk)
   })()
@@ -172,6 +172,41 @@ test("a --no-wait run beside a live server of its project: the server takes its 
     .map((p: Json) => p.text)
   expect(texts.at(-1)).toBe("parent got 4 result(s)")
 
+  server.child.kill("SIGTERM")
+  expect(await server.child.exited).toBe(0)
+  expect(integrity(data)).toEqual({ integrity_check: "ok" })
+}, 60_000)
+
+test("deleting a parent during a fan-out on a server: nothing is left below it, and a restart recovers nothing", async () => {
+  const data = mkdtempSync(path.join(os.tmpdir(), "tandem-data-"))
+  const directory = project()
+  let server = await serve(directory, data)
+  const parent = await server.call("POST", "/session", {})
+  await server.call("POST", `/session/${parent.id}/message`, { parts: [{ type: "text", text: "FAN gone 5" }] })
+  await until(
+    () => server.call("GET", `/session/${parent.id}/task`),
+    (list) => list.length === 5 && list.every((t: Json) => t.state === "running"),
+    "the children to run",
+  )
+  expect(await server.call("DELETE", `/session/${parent.id}`)).toBe(true)
+  held("gone").release()
+  await until(
+    () => server.call("GET", "/session/status"),
+    (status) => Object.keys(status).length === 0,
+    "every loop to stop",
+  )
+  server.child.kill("SIGTERM")
+  expect(await server.child.exited).toBe(0)
+
+  const db = new Database(path.join(data, "tandem", "tandem.db"), { readonly: true })
+  const count = (sql: string) => (db.query(sql).get() as { n: number }).n
+  expect(count("select count(*) as n from session")).toBe(0)
+  expect(count("select count(*) as n from message")).toBe(0)
+  expect(count("select count(*) as n from part")).toBe(0)
+  expect(count("select count(*) as n from task")).toBe(0)
+  db.close()
+  server = await serve(directory, data)
+  expect(server.output()).not.toContain("recovered")
   server.child.kill("SIGTERM")
   expect(await server.child.exited).toBe(0)
   expect(integrity(data)).toEqual({ integrity_check: "ok" })

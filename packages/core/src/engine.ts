@@ -84,7 +84,7 @@ export function createEngine(options: EngineOptions) {
     runner,
     agents,
     directory,
-    beforeDelete: (sessionID) => background.cancelForParent(sessionID, "the parent session was deleted"),
+    onDelete: background.onDelete,
   })
   const tools = new ToolRegistry({
     agents,

@@ -88,6 +88,20 @@ export class Leases {
     )
   }
 
+  /**
+   * Removes tasks whose parent or own session no longer exists (a delete whose process stopped
+   * before the task's run ended, or a version whose deletes left them): nobody can run them, and
+   * nothing can be delivered to their parent.
+   */
+  forgetSessionless() {
+    this.group?.join()
+    return this.db
+      .query(
+        "delete from task where parent_session_id not in (select id from session) or session_id not in (select id from session)",
+      )
+      .run().changes
+  }
+
   /** Open tasks this process owns, for what to say on exit. */
   ownedOpen(): TaskInfo[] {
     return parseRows<TaskInfo>(

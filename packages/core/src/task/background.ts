@@ -36,6 +36,8 @@ export class BackgroundTasks {
   private readonly runs: TaskRuns
   private readonly delivery: Delivery
   private following = new Set<Promise<void>>()
+  /** Tasks of deleted sessions still stopping: their rows are removed when they end. */
+  private forgetting = new Set<string>()
   private closed = false
 
   constructor(private readonly deps: BackgroundDeps) {
@@ -113,6 +115,19 @@ export class BackgroundTasks {
   cancelForParent(parentSessionID: string, reason: string) {
     for (const task of this.deps.ledger.listByParent(parentSessionID))
       if (!TERMINAL.has(task.state)) this.cancel(task.id, reason)
+  }
+
+  /**
+   * For `Sessions.delete`: a deleted session's tasks are cancelled, then their rows removed; a
+   * row whose run is still stopping goes when it has ended (`task.updated` says so first).
+   */
+  readonly onDelete = {
+    before: (sessionID: string) => this.cancelForParent(sessionID, "the parent session was deleted"),
+    after: (sessionIDs: string[]) => {
+      const tasks = this.deps.ledger.ofSessions(sessionIDs)
+      for (const task of tasks) if (!TERMINAL.has(task.state)) this.forgetting.add(task.id)
+      this.deps.ledger.remove(tasks.filter((task) => TERMINAL.has(task.state)).map((task) => task.id))
+    },
   }
 
   /** The loop's step-boundary hook: appends finished results; true when any were appended. */
@@ -249,6 +264,7 @@ export class BackgroundTasks {
     this.scheduler.release(id)
     if (!task) return
     this.deps.bus.publish(TaskUpdated, { task })
+    if (this.forgetting.delete(id)) return this.deps.ledger.remove([id])
     this.delivery.arrived(task.parentSessionID)
     this.changes.notify(task.parentSessionID)
   }

@@ -119,6 +119,25 @@ export class Ledger {
     return this.save(change({ ...current, state }))
   }
 
+  /** The tasks deleted sessions started or ran as. */
+  ofSessions(sessionIDs: string[]): TaskInfo[] {
+    const list = JSON.stringify(sessionIDs)
+    return parseRows<TaskInfo>(
+      this.db
+        .query(
+          "select data from task where parent_session_id in (select value from json_each(?)) or session_id in (select value from json_each(?))",
+        )
+        .all(list, list),
+    )
+  }
+
+  /** Removes task rows (their sessions were deleted: their results have nowhere to go). */
+  remove(ids: string[]) {
+    if (!ids.length) return
+    this.group?.join()
+    this.db.query("delete from task where id in (select value from json_each(?))").run(JSON.stringify(ids))
+  }
+
   /**
    * Claims a finished task's result for one way of delivery. Only the first claim succeeds: this
    * is what makes delivery exactly-once. Must run inside the transaction that writes the part.

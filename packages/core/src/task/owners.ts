@@ -78,6 +78,7 @@ export class Owners {
     const { store, leases, instances, background } = this.deps
     const { closed, tasks } = store.transaction(() => {
       const dead = leases.claimTurns(instances.directory)
+      if (initial) leases.forgetSessionless()
       const closed = closeInterrupted(store, REASON, initial ? { directory: instances.directory } : { sessions: dead })
       return { closed, tasks: leases.claimTasks(instances.directory) }
     })
