@@ -50,7 +50,8 @@ export class Store {
   constructor(
     readonly db: Db,
     readonly bus: Bus,
-    private readonly group?: WriteGroup,
+    /** The group commit writes join; its `onFailure` tells who must reconcile after a rollback. */
+    readonly group?: WriteGroup,
   ) {}
 
   /** SQLite's own consistency check of the whole data file: "ok", or what is wrong. */

@@ -58,6 +58,7 @@ export class BackgroundTasks {
       changes: this.changes,
       isStopping: (sessionID) => this.runs.isStopping(sessionID),
     })
+    deps.store.group?.onFailure(() => this.reconcile())
   }
 
   /** Writes the ledger row and the child session in one transaction, then queues the task. */
@@ -267,6 +268,22 @@ export class BackgroundTasks {
     if (this.forgetting.delete(id)) return this.deps.ledger.remove([id])
     this.delivery.arrived(task.parentSessionID)
     this.changes.notify(task.parentSessionID)
+  }
+
+  /**
+   * After a failed commit rolled writes back: a run or queue entry whose task the ledger no
+   * longer has (or has as finished) stops, so nothing claims to run what is not recorded.
+   */
+  private reconcile() {
+    const { ledger } = this.deps
+    for (const sessionID of this.runs.sessions()) {
+      const task = ledger.bySession(sessionID)
+      if (!task || TERMINAL.has(task.state)) this.runs.cancel(sessionID, "its record was not stored")
+    }
+    for (const id of this.scheduler.ids()) {
+      const task = ledger.get(id)
+      if (!task || TERMINAL.has(task.state)) this.scheduler.release(id)
+    }
   }
 
   private watch(promise: Promise<void>) {
