@@ -206,6 +206,8 @@ test("deleting a parent during a fan-out on a server: nothing is left below it, 
   expect(count("select count(*) as n from task")).toBe(0)
   db.close()
   server = await serve(directory, data)
+  // An answer means start-up is over: its recovery line, if any, is printed and SIGTERM is handled.
+  expect(await server.call("GET", "/session")).toEqual([])
   expect(server.output()).not.toContain("recovered")
   server.child.kill("SIGTERM")
   expect(await server.child.exited).toBe(0)

@@ -51,10 +51,23 @@ export class Owners {
     this.deps.instances.reap()
     const report = this.takeOver(true)
     if (options.watch) {
-      this.timer = setInterval(() => this.heartbeat(), this.deps.heartbeatMs ?? HEARTBEAT_MS)
+      this.timer = setInterval(() => this.beat(), this.deps.heartbeatMs ?? HEARTBEAT_MS)
       this.timer.unref?.()
     }
     return report
+  }
+
+  /**
+   * A heartbeat from the timer: a storage fault (the file locked past `busy_timeout`, a disk
+   * error) skips this beat and is reported; the next beat tries again, and the lease outlasts
+   * several missed ones.
+   */
+  private beat() {
+    try {
+      this.heartbeat()
+    } catch (error) {
+      console.error("tandem: a lease renewal or take-over failed; retrying at the next heartbeat", error)
+    }
   }
 
   /** One heartbeat: renew the lease, forget dead processes, take over their work if there is any. */
