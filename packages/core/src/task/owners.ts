@@ -74,7 +74,10 @@ export class Owners {
   heartbeat() {
     if (this.stopped) return
     const { instances, leases } = this.deps
-    instances.renew()
+    if (!instances.renew())
+      console.error(
+        "tandem: this process's lease had expired (was it suspended?); other processes may have taken over its tasks",
+      )
     instances.reap()
     if (!leases.hasOrphans()) return
     const report = this.takeOver(false)
