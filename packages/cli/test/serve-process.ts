@@ -16,5 +16,6 @@ export async function startServe(directory: string, env: Record<string, string |
   let banner = ""
   while (!banner.includes("\n")) banner += new TextDecoder().decode((await reader.read()).value)
   reader.releaseLock()
-  return { child, url: /listening on (\S+)/.exec(banner)![1]! }
+  /** `banner` is what was read so far: the first line, and whatever came in the same chunk. */
+  return { child, url: /listening on (\S+)/.exec(banner)![1]!, banner }
 }

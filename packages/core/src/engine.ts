@@ -12,11 +12,10 @@ import { Sessions } from "./session/sessions"
 import { StatusTracker } from "./session/status"
 import { Store } from "./session/store"
 import { dataDirectory, openDb } from "./storage/db"
-import { Instances } from "./storage/instances"
 import { WriteGroup } from "./storage/write-group"
 import { BackgroundTasks } from "./task/background"
 import { Ledger } from "./task/ledger"
-import { recoverOnStart } from "./task/recovery"
+import { Owners, ownersOf } from "./task/owners"
 import { Subagents } from "./task/subagents"
 import { Workspaces } from "./task/workspaces"
 import { fileTools, ToolRegistry } from "./tool/registry"
@@ -58,8 +57,8 @@ export function createEngine(options: EngineOptions) {
   const db = openDb(options.dbFile ?? path.join(dataDirectory(env), "tandem.db"))
   const writes = new WriteGroup(db)
   const store = new Store(db, bus, writes)
-  const ledger = new Ledger(db, writes)
-  const instances = new Instances(db)
+  const owned = ownersOf(db, directory, writes)
+  const ledger = new Ledger(db, writes, owned.instances.id)
   const status = new StatusTracker(bus)
   const permissions = new Permissions(bus, () => interactive)
   const agents = loadAgents(config, directory)
@@ -86,7 +85,7 @@ export function createEngine(options: EngineOptions) {
     runner,
     agents,
     directory,
-    beforeDelete: (sessionID) => background.cancelForParent(sessionID, "the parent session was deleted"),
+    onDelete: background.onDelete,
     onIdleAbort: (sessionID) => background.abortedChild(sessionID),
   })
   const tools = new ToolRegistry({
@@ -111,7 +110,7 @@ export function createEngine(options: EngineOptions) {
     onAbort: (sessionID) => background.onAbort(sessionID),
   })
 
-  const recovery = recoverOnStart({ store, background, alive: privateStore ? [] : instances.register() })
+  const owners = new Owners({ ...owned, store, bus, background })
 
   return {
     directory,
@@ -132,7 +131,9 @@ export function createEngine(options: EngineOptions) {
     subagents,
     sessions,
     tools,
-    recovery,
+    recovery: owners.start({ watch: !privateStore }),
+    /** This process as the owner of its work: its lease, take-overs, what it leaves on exit. */
+    owners,
     /** Moves the session's running foreground task calls to the background; returns how many moved. */
     moveToBackground: (sessionID: string) => subagents.moveToBackground(sessionID),
     /** Stops background work, aborts running loops, waits for them, then closes the store. */
@@ -141,7 +142,7 @@ export function createEngine(options: EngineOptions) {
       for (const sessionID of Object.keys(status.all())) runner.abort(sessionID)
       await runner.settle()
       writes.close()
-      if (!privateStore) instances.unregister()
+      owners.stop()
       db.close()
     },
   }

@@ -15,6 +15,7 @@ import { passwordMatches, requestGuard } from "./request-guard"
 import { maskSecrets } from "./mask-secrets"
 import { tandemSettings } from "@tandem/core/config/config"
 import { describe } from "./contract"
+import { commitBeforeAnswer, isStorageError, storageFailure } from "./storage-commit"
 
 export type AppOptions = {
   /** When set, every route requires HTTP Basic auth with this password (any user name). */
@@ -48,8 +49,10 @@ export function createApp(engine: Engine, options: AppOptions = {}) {
     const password = options.password
     app.use("*", basicAuth({ verifyUser: (_user, given) => passwordMatches(given, password), realm: "tandem" }))
   }
+  app.use("*", commitBeforeAnswer(engine.writes))
   app.onError((error, c) => {
     if (error instanceof HTTPException) return error.getResponse()
+    if (isStorageError(error)) return c.json(storageFailure(error), 503)
     const message = engine.secrets.mask(error instanceof Error ? error.message : String(error))
     console.error("request failed", c.req.method, c.req.path, engine.secrets.mask(String(error?.stack ?? error)))
     return c.json({ name: "UnknownError", data: { message } }, 500)

@@ -163,6 +163,20 @@ export async function runCommand(args: string[]) {
       interrupted,
     ])
   } finally {
+    const left = leftBehind(engine)
     await engine.close()
+    if (left) console.error(dim(left))
   }
+}
+
+/**
+ * What becomes of the background tasks this run leaves unfinished (--no-wait, Ctrl-C): a server
+ * of the project takes them over within a heartbeat, else the next tandem process of the project.
+ */
+export function leftBehind(engine: Engine) {
+  const { tasks, server } = engine.owners.leaving()
+  if (!tasks.length) return undefined
+  const what = `${tasks.length} unfinished background task(s)`
+  if (server) return `${what} taken over by the tandem server at ${server}, which delivers their results`
+  return `${what} left for the next tandem process of this project (tandem serve, or tandem run --continue in ${engine.directory}), which resumes them`
 }

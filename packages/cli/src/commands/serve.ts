@@ -1,5 +1,6 @@
 import { createEngine } from "@tandem/core/engine"
 import { ConfigError } from "@tandem/core/config/config"
+import type { RecoveryReport } from "@tandem/core/task/recovery"
 import { passwordFromEnv } from "@tandem/server/app"
 import { serve } from "@tandem/server/serve"
 import { builtins } from "../builtins"
@@ -66,15 +67,12 @@ export async function serveCommand(args: string[]) {
     return 1
   }
   console.log(`tandem server listening on ${server.url}`)
-  const { closed, resumed, interrupted, delivered, deferredFor } = engine.recovery
-  if (deferredFor.length)
-    console.log(
-      `recovery deferred: another tandem process (pid ${deferredFor.join(", ")}) is using the same data; its open work is left to it`,
-    )
+  engine.owners.serving(server.url.toString())
+  const { closed, resumed, interrupted, delivered } = engine.recovery
   if (closed.length || resumed.length || interrupted.length || delivered.length)
-    console.log(
-      `recovered from the previous run: ${closed.length} session(s) closed, ${resumed.length} task(s) resumed, ${interrupted.length} interrupted, ${delivered.length} result(s) delivered`,
-    )
+    console.log(`recovered from the previous run: ${recoverySummary(engine.recovery)}`)
+  engine.owners.onTakeOver = (report) =>
+    console.log(`took over the work of a stopped tandem process: ${recoverySummary(report)}`)
   await new Promise<void>((resolve) => {
     const stop = () => resolve()
     process.once("SIGINT", stop)
@@ -83,4 +81,9 @@ export async function serveCommand(args: string[]) {
   await server.stop()
   await engine.close()
   return 0
+}
+
+function recoverySummary(report: RecoveryReport) {
+  const { closed, resumed, interrupted, delivered } = report
+  return `${closed.length} session(s) closed, ${resumed.length} task(s) resumed, ${interrupted.length} interrupted, ${delivered.length} result(s) delivered`
 }

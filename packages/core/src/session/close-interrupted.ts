@@ -4,13 +4,21 @@ import type { AssistantMessage, Part } from "./message"
 import type { Store } from "./store"
 
 /**
- * Closes what a stopped process left open: tool parts still pending or running end with an
- * error saying why, assistant messages without an end get one and an aborted error. One
+ * Which sessions to close: the given ones (turns whose owner died), or every session of a
+ * project directory that no live loop has a turn in.
+ */
+export type CloseScope = { sessions: string[] } | { directory: string }
+
+/**
+ * Closes what a stopped process left open in `scope`: tool parts still pending or running end
+ * with an error saying why, assistant messages without an end get one and an aborted error. One
  * transaction; returns the sessions touched.
  */
-export function closeInterrupted(store: Store, reason: string): string[] {
+export function closeInterrupted(store: Store, reason: string, scope: CloseScope): string[] {
   const now = Date.now()
   const touched = new Set<string>()
+  if ("sessions" in scope && !scope.sessions.length) return []
+  const inScope = scopeFilter(store, scope)
   store.transaction(() => {
     const parts = parseRows<Part>(
       store.db
@@ -20,6 +28,7 @@ export function closeInterrupted(store: Store, reason: string): string[] {
         .all(),
     )
     for (const part of parts) {
+      if (!inScope(part.sessionID)) continue
       const closed = closeToolPart(part, reason, now)
       if (!closed) continue
       store.upsertPart(closed)
@@ -31,6 +40,7 @@ export function closeInterrupted(store: Store, reason: string): string[] {
         .all(),
     )
     for (const info of messages) {
+      if (!inScope(info.sessionID)) continue
       store.upsertMessage({
         ...info,
         time: { ...info.time, completed: now },
@@ -40,4 +50,15 @@ export function closeInterrupted(store: Store, reason: string): string[] {
     }
   })
   return [...touched]
+}
+
+function scopeFilter(store: Store, scope: CloseScope): (sessionID: string) => boolean {
+  if ("sessions" in scope) {
+    const sessions = new Set(scope.sessions)
+    return (sessionID) => sessions.has(sessionID)
+  }
+  const unowned = store.db.query(
+    "select 1 from session where id = ? and data ->> '$.directory' = ? and id not in (select session_id from turn)",
+  )
+  return (sessionID) => unowned.get(sessionID, scope.directory) !== null
 }

@@ -16,10 +16,11 @@ export class Sessions {
       agents: Map<string, AgentInfo>
       directory: string
       /**
-       * Called first when a session is deleted, to end work it started elsewhere (its background
-       * tasks). Must not throw; may abort loops.
+       * Work a session started elsewhere (its background tasks): `before` is called for the
+       * session and each descendant before they are deleted, to end it (may abort loops);
+       * `after` with every deleted session's id, to remove its records. Neither may throw.
        */
-      beforeDelete?(sessionID: string): void
+      onDelete?: { before(sessionID: string): void; after(sessionIDs: string[]): void }
       /**
        * Called when a client's abort finds the session's loop idle, so work it stands for
        * elsewhere (a background child's task waiting on its own tasks) can stop. Must not throw.
@@ -90,13 +91,19 @@ export class Sessions {
     if (!this.deps.runner.abort(sessionID)) this.deps.onIdleAbort?.(sessionID)
   }
 
-  /** Deletes a session and its descendants, aborting any that are running; returns what was removed. */
+  /**
+   * Deletes a session and everything below it: descendants, their messages and parts, the
+   * background tasks of each (cancelled, then removed). Running loops are aborted; what they
+   * write after this is dropped. Returns what was removed.
+   */
   delete(sessionID: string) {
-    const { store, runner } = this.deps
-    this.deps.beforeDelete?.(sessionID)
+    const { store, runner, onDelete } = this.deps
+    const below = (id: string): string[] => [id, ...store.children(id).flatMap((child) => below(child.id))]
+    for (const id of below(sessionID)) onDelete?.before(id)
     runner.abort(sessionID)
     const removed = store.deleteSession(sessionID)
     for (const info of removed) runner.abort(info.id)
+    onDelete?.after(removed.map((info) => info.id))
     return removed
   }
 }

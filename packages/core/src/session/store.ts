@@ -25,6 +25,12 @@ import {
 
 export const VERSION = "0.1.0"
 
+/**
+ * Messages and parts are written only while their session exists: a loop aborted by a delete
+ * may still write its last parts after it, and they must not come back under a deleted id.
+ */
+const SESSION_EXISTS = "exists (select 1 from session where id = ?)"
+
 export type CreateSessionInput = {
   parentID?: string
   title?: string
@@ -44,7 +50,8 @@ export class Store {
   constructor(
     readonly db: Db,
     readonly bus: Bus,
-    private readonly group?: WriteGroup,
+    /** The group commit writes join; its `onFailure` tells who must reconcile after a rollback. */
+    readonly group?: WriteGroup,
   ) {}
 
   /** SQLite's own consistency check of the whole data file: "ok", or what is wrong. */
@@ -189,22 +196,26 @@ export class Store {
 
   upsertMessage(info: Message) {
     this.write()
-    this.db
+    const written = this.db
       .query(
-        "insert into message (id, session_id, data) values (?, ?, ?) on conflict(id) do update set data = excluded.data where session_id = excluded.session_id",
+        `insert into message (id, session_id, data) select ?, ?, ? where ${SESSION_EXISTS}
+         on conflict(id) do update set data = excluded.data where session_id = excluded.session_id`,
       )
-      .run(info.id, info.sessionID, JSON.stringify(info))
+      .run(info.id, info.sessionID, JSON.stringify(info), info.sessionID)
+    if (written.changes === 0) return info
     this.announce(() => this.bus.publish(MessageUpdated, { sessionID: info.sessionID, info }))
     return info
   }
 
   upsertPart(part: Part) {
     this.write()
-    this.db
+    const written = this.db
       .query(
-        "insert into part (id, message_id, session_id, data) values (?, ?, ?, ?) on conflict(id) do update set data = excluded.data where session_id = excluded.session_id and message_id = excluded.message_id",
+        `insert into part (id, message_id, session_id, data) select ?, ?, ?, ? where ${SESSION_EXISTS}
+         on conflict(id) do update set data = excluded.data where session_id = excluded.session_id and message_id = excluded.message_id`,
       )
-      .run(part.id, part.messageID, part.sessionID, JSON.stringify(part))
+      .run(part.id, part.messageID, part.sessionID, JSON.stringify(part), part.sessionID)
+    if (written.changes === 0) return part
     this.announce(() => this.bus.publish(PartUpdated, { sessionID: part.sessionID, part, time: Date.now() }))
     return part
   }

@@ -26,6 +26,12 @@ export class WriteGroup {
   private held: (() => void)[] = []
   private pending: ReturnType<typeof setImmediate> | undefined
   private closed = false
+  /** Told of the outcome of the open group's commit: the error, or undefined when it committed. */
+  private waiting: ((failure: unknown) => void)[] = []
+  private failureListeners = new Set<(failure: unknown) => void>()
+  /** How many commits have failed so far, and the last failure. */
+  failures = 0
+  lastFailure: unknown
 
   constructor(
     private readonly db: Db,
@@ -54,6 +60,22 @@ export class WriteGroup {
     else announce()
   }
 
+  /**
+   * Resolves once what is written so far is committed: with undefined, or with the cause of the
+   * first commit failure after `since` (a count of `failures` taken earlier) when there was one.
+   */
+  committed(since = this.failures): Promise<unknown> {
+    const outcome = () => (this.failures > since ? this.lastFailure : undefined)
+    if (!this.pending) return Promise.resolve(outcome())
+    return new Promise((resolve) => this.waiting.push(() => resolve(outcome())))
+  }
+
+  /** Calls `listener` after each failed commit, once the rollback is done (must not throw). */
+  onFailure(listener: (failure: unknown) => void) {
+    this.failureListeners.add(listener)
+    return () => void this.failureListeners.delete(listener)
+  }
+
   /** Commits the open group and releases what it held. Safe to call at any time. */
   commit() {
     if (this.pending) clearImmediate(this.pending)
@@ -65,11 +87,22 @@ export class WriteGroup {
       this.onError(error)
       if (this.db.inTransaction) this.db.run("rollback")
       this.held = []
+      this.failures++
+      this.lastFailure = error
+      this.settle(error)
+      for (const listener of this.failureListeners) listener(error)
       return
     }
     const held = this.held
     this.held = []
     for (const announce of held) announce()
+    this.settle(undefined)
+  }
+
+  private settle(failure: unknown) {
+    const waiting = this.waiting
+    this.waiting = []
+    for (const wake of waiting) wake(failure)
   }
 
   /**

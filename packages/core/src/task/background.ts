@@ -1,13 +1,12 @@
 import type { Bus } from "../bus/bus"
 import type { BackgroundConfig } from "../config/config"
 import { modelKey } from "../provider/provider"
-import { SessionIdle } from "../session/events"
 import type { SessionRunner } from "../session/prompt"
 import type { Store } from "../session/store"
 import { ChangeSignal } from "./change-signal"
 import { createChildSession } from "./child-session"
 import { Delivery } from "./delivery"
-import { TaskCreated, TaskDelivered, TaskUpdated } from "./events"
+import { TaskCreated, TaskUpdated } from "./events"
 import type { Ledger } from "./ledger"
 import { newTask, type TaskSpec } from "./new-task"
 import { Scheduler } from "./scheduler"
@@ -16,7 +15,9 @@ import { TERMINAL, type TaskInfo, type TaskState } from "./task-info"
 import { TaskRuns } from "./task-runs"
 import type { Workspaces } from "./workspaces"
 import { treeUsage } from "./tree-usage"
-import { waitForTasks } from "./wait-tasks"
+import { waitForTasks, waitUntilSettled } from "./wait-tasks"
+import { recoveryPlan } from "./recovery"
+import { reconcileWithLedger } from "./reconcile"
 
 /** A background dispatch: the task, less the child session that dispatching creates. */
 export type DispatchInput = Omit<TaskSpec, "sessionID"> & { directory: string }
@@ -47,6 +48,9 @@ export class BackgroundTasks {
   private following = new Set<Promise<void>>()
   /** Tasks whose changes are being brought back: they are ending, a cancel has nothing left to stop. */
   private settling = new Set<string>()
+  /** Tasks of deleted sessions still stopping: their rows are removed when they end. */
+  private forgetting = new Set<string>()
+  private swept = false
   private closed = false
 
   constructor(private readonly deps: BackgroundDeps) {
@@ -72,6 +76,9 @@ export class BackgroundTasks {
       changes: this.changes,
       isStopping: (sessionID) => this.runs.isStopping(sessionID),
     })
+    deps.store.group?.onFailure(() =>
+      reconcileWithLedger({ ledger: deps.ledger, runs: this.runs, scheduler: this.scheduler }),
+    )
   }
 
   /** Writes the ledger row and the child session in one transaction, then queues the task. */
@@ -134,6 +141,19 @@ export class BackgroundTasks {
   }
 
   /**
+   * For `Sessions.delete`: a deleted session's tasks are cancelled, then their rows removed; a
+   * row whose run is still stopping goes when it has ended (`task.updated` says so first).
+   */
+  readonly onDelete = {
+    before: (sessionID: string) => this.cancelForParent(sessionID, "the parent session was deleted"),
+    after: (sessionIDs: string[]) => {
+      const tasks = this.deps.ledger.ofSessions(sessionIDs)
+      for (const task of tasks) if (!TERMINAL.has(task.state)) this.forgetting.add(task.id)
+      this.deps.ledger.remove(tasks.filter((task) => TERMINAL.has(task.state)).map((task) => task.id))
+    },
+  }
+
+  /**
    * The loop's step-boundary hook: appends finished results, then steering messages (so the
    * model reads what the user said after the results it is answering); true when any were.
    */
@@ -142,20 +162,13 @@ export class BackgroundTasks {
     return this.steering.atStepBoundary(sessionID) || delivered
   }
 
-  /**
-   * The loop's abort hook: a running child whose turn is aborted from outside (a client's abort
-   * of its session) has its task cancelled, which reports "cancelled" to its parent; the
-   * session's own tasks are cancelled when `cancel_on_abort` says so.
-   */
+  /** The loop's abort hook: an aborted child's task is cancelled; its own tasks too with `cancel_on_abort`. */
   onAbort(sessionID: string) {
     if (this.deps.settings.cancel_on_abort) this.cancelForParent(sessionID, "the parent's turn was aborted")
     this.abortedChild(sessionID)
   }
 
-  /**
-   * A client aborted a session: when it is a running task's child (busy, or idle waiting on its
-   * own tasks) the task is cancelled with everything below it. Not for the engine's own aborts.
-   */
+  /** A client aborted a running task's child (busy, or idle waiting on its own tasks): the task is cancelled. */
   abortedChild(sessionID: string) {
     if (this.closed || this.runs.isStopping(sessionID)) return
     const own = this.deps.ledger.bySession(sessionID)
@@ -173,10 +186,7 @@ export class BackgroundTasks {
     if (this.deps.ledger.undelivered(sessionID).length) this.delivery.arrived(sessionID)
   }
 
-  /**
-   * Takes finished results for a caller (`task_status`): each is marked collected so it is not
-   * delivered again. Unfinished tasks are returned as they are.
-   */
+  /** Takes finished results for `task_status`, marked collected so they are not delivered again. */
   collect(ids: string[]) {
     const { store, ledger } = this.deps
     return store.transaction(() =>
@@ -197,49 +207,33 @@ export class BackgroundTasks {
    * Resolves once a session has no unfinished background tasks, no undelivered results and is
    * idle: everything it delegated has come back and been answered.
    */
-  async settled(sessionID: string) {
-    const busy = () =>
-      this.deps.ledger.hasPending(sessionID) ||
-      this.deps.runner.isBusy(sessionID) ||
-      this.delivery.isScheduled(sessionID)
-    while (busy() && !this.closed) {
-      await new Promise<void>((resolve) => {
-        const off = this.deps.bus.subscribe((event) => {
-          if (event.type !== TaskUpdated.name && event.type !== TaskDelivered.name && event.type !== SessionIdle.name)
-            return
-          off()
-          resolve()
-        })
-      })
-    }
+  settled(sessionID: string) {
+    const { ledger, runner, bus } = this.deps
+    const busy = () => ledger.hasPending(sessionID) || runner.isBusy(sessionID) || this.delivery.isScheduled(sessionID)
+    return waitUntilSettled({ bus, busy: () => busy() && !this.closed })
   }
 
   /**
-   * Reconciles the ledger after a start: tasks a dead process left queued or running are resumed
+   * Resumes tasks taken over from a dead owner (`task/owners.ts`): unfinished ones are resumed
    * from their persisted transcript while attempts remain, otherwise ended as interrupted;
-   * finished results that never reached their parent are delivered. Call once, after
-   * `closeInterrupted`, before serving.
+   * finished results that never reached their parent are delivered. Call after the dead turns'
+   * parts are closed.
    */
-  recover() {
-    const { ledger, settings } = this.deps
-    const report = { resumed: [] as string[], interrupted: [] as string[], delivered: [] as string[] }
-    for (const task of ledger.open()) {
-      if (task.state === "queued" || task.attempts < settings.max_attempts) {
-        report.resumed.push(task.id)
-        this.scheduler.enqueue({ id: task.id, parent: task.parentSessionID, model: modelKey(task.model) })
-        continue
-      }
-      report.interrupted.push(task.id)
-      this.end(task.id, "interrupted", {
-        reason: `the process stopped while this task ran, ${task.attempts} time(s); it was not resumed again (max_attempts ${settings.max_attempts})`,
-      })
+  recover(tasks: TaskInfo[]) {
+    const { settings, store } = this.deps
+    const plan = recoveryPlan(tasks, settings.max_attempts, (id) => store.getSession(id) !== undefined)
+    for (const task of plan.resume)
+      this.scheduler.enqueue({ id: task.id, parent: task.parentSessionID, model: modelKey(task.model) })
+    for (const { task, reason } of plan.interrupt) this.end(task.id, "interrupted", { reason })
+    // Worktrees a dead process left: swept once, at the first take-over (the one at start).
+    if (!this.swept) this.watch(this.deps.workspaces.sweep((id) => this.get(id)).then(() => undefined))
+    this.swept = true
+    for (const task of plan.deliver) this.delivery.arrived(task.parentSessionID)
+    return {
+      resumed: plan.resume.map((task) => task.id),
+      interrupted: plan.interrupt.map(({ task }) => task.id),
+      delivered: plan.deliver.map((task) => task.id),
     }
-    this.watch(this.deps.workspaces.sweep((id) => ledger.get(id)).then(() => undefined))
-    for (const task of ledger.undelivered()) {
-      if (!report.interrupted.includes(task.id)) report.delivered.push(task.id)
-      this.delivery.arrived(task.parentSessionID)
-    }
-    return report
   }
 
   /**
@@ -289,6 +283,7 @@ export class BackgroundTasks {
     this.scheduler.release(id)
     if (!task) return
     this.deps.bus.publish(TaskUpdated, { task })
+    if (this.forgetting.delete(id)) return this.deps.ledger.remove([id])
     this.delivery.arrived(task.parentSessionID)
     this.changes.notify(task.parentSessionID)
   }

@@ -25,15 +25,20 @@ export class Ledger {
   constructor(
     private db: Db,
     private readonly group?: WriteGroup,
+    /** The instance that runs the tasks this ledger inserts (`storage/leases.ts`). */
+    private readonly owner: string | null = null,
   ) {
     migrate(db, "task-ledger-1", schema)
+    migrate(db, "task-ledger-2", "alter table task add column owner text")
   }
 
   insert(task: TaskInfo) {
     this.group?.join()
     this.db
-      .query("insert into task (id, parent_session_id, session_id, state, delivery, data) values (?, ?, ?, ?, ?, ?)")
-      .run(task.id, task.parentSessionID, task.sessionID, task.state, task.delivery, JSON.stringify(task))
+      .query(
+        "insert into task (id, parent_session_id, session_id, state, delivery, data, owner) values (?, ?, ?, ?, ?, ?, ?)",
+      )
+      .run(task.id, task.parentSessionID, task.sessionID, task.state, task.delivery, JSON.stringify(task), this.owner)
     return task
   }
 
@@ -112,6 +117,25 @@ export class Ledger {
     const current = this.get(id)
     if (!current || TERMINAL.has(current.state)) return undefined
     return this.save(change({ ...current, state }))
+  }
+
+  /** The tasks deleted sessions started or ran as. */
+  ofSessions(sessionIDs: string[]): TaskInfo[] {
+    const list = JSON.stringify(sessionIDs)
+    return parseRows<TaskInfo>(
+      this.db
+        .query(
+          "select data from task where parent_session_id in (select value from json_each(?)) or session_id in (select value from json_each(?))",
+        )
+        .all(list, list),
+    )
+  }
+
+  /** Removes task rows (their sessions were deleted: their results have nowhere to go). */
+  remove(ids: string[]) {
+    if (!ids.length) return
+    this.group?.join()
+    this.db.query("delete from task where id in (select value from json_each(?))").run(JSON.stringify(ids))
   }
 
   /**

@@ -1,27 +1,33 @@
-import { closeInterrupted } from "../session/close-interrupted"
-import type { Store } from "../session/store"
-import type { BackgroundTasks } from "./background"
+import type { TaskInfo } from "./task-info"
 
-/** What a start found of a previous process: sessions closed, tasks resumed, interrupted, delivered. */
+/** What a take-over of dead owners' work did: sessions closed, tasks resumed, interrupted, delivered. */
 export type RecoveryReport = {
   closed: string[]
   resumed: string[]
   interrupted: string[]
+  /** Finished results handed to a parent that still exists. */
   delivered: string[]
-  /** Pids of other live processes on the same store; recovery was left to them. */
-  deferredFor: number[]
 }
 
 /**
- * Reconciles what a stopped process left: dangling tool parts and unfinished messages are closed,
- * then the task ledger is reconciled. Skipped while another process is alive on the same store
- * (`alive` lists them): its open work is not ours.
+ * What to do with tasks taken over from a dead owner: an unfinished one is resumed while it has
+ * attempts left (a queued one always), otherwise interrupted with the reason; a finished result
+ * still pending is delivered, when its parent still exists.
  */
-export function recoverOnStart(input: { store: Store; background: BackgroundTasks; alive: number[] }): RecoveryReport {
-  if (input.alive.length) return { closed: [], resumed: [], interrupted: [], delivered: [], deferredFor: input.alive }
-  return {
-    closed: closeInterrupted(input.store, "the process stopped before this finished"),
-    ...input.background.recover(),
-    deferredFor: [],
+export function recoveryPlan(tasks: TaskInfo[], maxAttempts: number, parentExists: (sessionID: string) => boolean) {
+  const plan = {
+    resume: [] as TaskInfo[],
+    interrupt: [] as { task: TaskInfo; reason: string }[],
+    deliver: [] as TaskInfo[],
   }
+  for (const task of tasks) {
+    if (task.state === "queued" || (task.state === "running" && task.attempts < maxAttempts)) plan.resume.push(task)
+    else if (task.state === "running")
+      plan.interrupt.push({
+        task,
+        reason: `the process stopped while this task ran, ${task.attempts} time(s); it was not resumed again (max_attempts ${maxAttempts})`,
+      })
+    else if (task.delivery === "pending" && parentExists(task.parentSessionID)) plan.deliver.push(task)
+  }
+  return plan
 }

@@ -31,6 +31,11 @@ export class Scheduler {
     this.bump(this.perModel, entry.model, 1)
   }
 
+  /** Ids of every task queued or holding a slot. */
+  ids() {
+    return [...this.queue.map((entry) => entry.id), ...this.running.keys()]
+  }
+
   /** Frees the slot of a running task, or drops a queued one. Idempotent. */
   release(id: string) {
     const index = this.queue.findIndex((entry) => entry.id === id)

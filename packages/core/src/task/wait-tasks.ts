@@ -1,5 +1,6 @@
 import type { Bus } from "../bus/bus"
-import { TaskUpdated } from "./events"
+import { SessionIdle } from "../session/events"
+import { TaskDelivered, TaskUpdated } from "./events"
 import { TERMINAL, type TaskInfo } from "./task-info"
 
 /**
@@ -32,4 +33,20 @@ export async function waitForTasks(input: {
     const timer = setTimeout(finish, input.timeoutMs)
     signal?.addEventListener("abort", finish, { once: true })
   })
+}
+
+/**
+ * Resolves once `busy` is false, checking again on every `task.updated`, `task.delivered` and
+ * `session.idle`: for a session waiting until everything it delegated has come back and been answered.
+ */
+export async function waitUntilSettled(input: { bus: Bus; busy(): boolean }) {
+  const wakers = new Set<string>([TaskUpdated.name, TaskDelivered.name, SessionIdle.name])
+  while (input.busy())
+    await new Promise<void>((resolve) => {
+      const off = input.bus.subscribe((event) => {
+        if (!wakers.has(event.type)) return
+        off()
+        resolve()
+      })
+    })
 }

@@ -27,7 +27,7 @@ test("closeInterrupted ends tool parts left pending or running, keeping a runnin
     callID: "c2",
     state: { status: "running", input: { a: 1 }, time: { start: 5 } },
   })
-  expect(closeInterrupted(s, "stopped")).toEqual([session.id])
+  expect(closeInterrupted(s, "stopped", { sessions: [session.id] })).toEqual([session.id])
   const [pending, running] = s.parts("msg_1")
   expect(pending).toMatchObject({ state: { status: "error", error: "stopped" } })
   expect(running).toMatchObject({ state: { status: "error", input: { a: 1 }, error: "stopped", time: { start: 5 } } })

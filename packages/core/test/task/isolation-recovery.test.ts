@@ -1,4 +1,5 @@
 import { afterEach, expect, test } from "bun:test"
+import { Database } from "bun:sqlite"
 import { readFileSync, writeFileSync } from "node:fs"
 import path from "node:path"
 import { tempProject } from "@tandem/testing/fixture"
@@ -49,7 +50,11 @@ test("after a crash mid-run the child resumes in its worktree; worktrees nobody 
   writeFileSync(path.join(orphan.worktree.path, "salvaged.txt"), "work of a dead foreground child\n")
   expect(leftovers(directory).worktrees).toBe(3)
 
-  // The first engine is abandoned as a killed process would be; a second one starts on its data.
+  // The first engine is abandoned as a killed process would be: its lease runs out, and a second
+  // engine starts on its data.
+  const data = new Database(dbFile)
+  data.query("update instance set lease_until = 0").run()
+  data.close()
   const second = start(directory, { "CHILD crash": steps([]), go: () => ({ text: "got it" }) }, dbFile)
   expect(second.recovery.resumed).toHaveLength(1)
   const swept = await second.background.workspaces.swept
