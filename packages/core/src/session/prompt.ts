@@ -71,6 +71,7 @@ type Run = { abort: AbortController; done: Promise<void> }
 /** Drives each session's prompt loop: one loop per session, new prompts join the running one. */
 export class SessionRunner {
   private runs = new Map<string, Run>()
+  private titles = new Set<Promise<void>>()
   private stepLimits = new Map<string, number>()
   private hooks: LoopHooks = { tools: () => [] }
 
@@ -172,9 +173,16 @@ export class SessionRunner {
     else this.stepLimits.set(sessionID, steps)
   }
 
+  /** A title being written goes on after its loop; `settle` waits for it, so nothing writes after a close. */
+  private titling(work: Promise<void>) {
+    const tracked = work.catch(() => {}).finally(() => this.titles.delete(tracked))
+    this.titles.add(tracked)
+  }
+
   /** Resolves when every running loop has ended. */
   async settle() {
-    while (this.runs.size) await Promise.allSettled([...this.runs.values()].map((run) => run.done))
+    while (this.runs.size || this.titles.size)
+      await Promise.allSettled([...[...this.runs.values()].map((run) => run.done), ...this.titles])
   }
 
   private async loop(sessionID: string, signal: AbortSignal, force: boolean) {
@@ -191,7 +199,7 @@ export class SessionRunner {
       if (steps >= Math.min(agent.steps ?? this.deps.maxSteps, this.stepLimits.get(sessionID) ?? Infinity)) return
       steps++
       await this.step(sessionID, user, agent, history, signal)
-      if (steps === 1 && this.deps.title) void generateTitle(this.deps, sessionID, user, history)
+      if (steps === 1 && this.deps.title) this.titling(generateTitle(this.deps, sessionID, user, history))
     }
   }
 
