@@ -11,7 +11,12 @@ export function maskSecrets(secrets: Secrets): MiddlewareHandler {
     await next()
     if (secrets.size === 0 || !c.res.headers.get("content-type")?.startsWith("application/json")) return
     const text = await c.res.text()
-    const masked = secrets.mask(text)
+    let masked: string
+    try {
+      masked = JSON.stringify(secrets.maskJson(JSON.parse(text)))
+    } catch {
+      masked = secrets.mask(text)
+    }
     const headers = new Headers(c.res.headers)
     headers.delete("content-length")
     c.res = new Response(masked, { status: c.res.status, statusText: c.res.statusText, headers })

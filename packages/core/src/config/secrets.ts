@@ -14,9 +14,9 @@ const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"
 
 /**
  * The secret values of one engine: everything `{env:…}` and `{file:…}` put into the config and
- * every provider option value. Text leaving the engine (HTTP bodies, events, logs, errors, tool
- * output) goes through `mask`, which replaces each value wherever it appears, JSON-escaped
- * forms included, whatever key or sentence it sits in.
+ * every provider option value. What leaves the engine (HTTP bodies and events through `maskJson`,
+ * logs and errors through `mask`) has each value replaced wherever it appears, whatever key or
+ * sentence it sits in.
  */
 export class Secrets {
   private values = new Set<string>()
@@ -26,8 +26,6 @@ export class Secrets {
   add(value: unknown) {
     if (typeof value !== "string" || value.length < MIN_LENGTH || this.values.has(value)) return
     this.values.add(value)
-    const escaped = JSON.stringify(value).slice(1, -1)
-    if (escaped !== value) this.values.add(escaped)
     this.pattern = undefined
   }
 
@@ -57,10 +55,19 @@ export class Secrets {
     return text.replace(this.pattern, MASK)
   }
 
-  /** A copy of a JSON value with every secret masked, in keys and values alike. */
+  /**
+   * A copy of a JSON value with every secret masked in each string, keys included. Masking the
+   * strings rather than the serialised text keeps the result valid JSON whatever a secret holds.
+   */
   maskJson<T>(value: T): T {
-    if (this.values.size === 0 || value === undefined) return value
-    return JSON.parse(this.mask(JSON.stringify(value))) as T
+    if (this.values.size === 0) return value
+    const walk = (inner: unknown): unknown => {
+      if (typeof inner === "string") return this.mask(inner)
+      if (Array.isArray(inner)) return inner.map(walk)
+      if (!inner || typeof inner !== "object") return inner
+      return Object.fromEntries(Object.entries(inner).map(([key, item]) => [this.mask(key), walk(item)]))
+    }
+    return walk(value) as T
   }
 
   private addDeep(value: unknown) {

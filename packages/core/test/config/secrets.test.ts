@@ -48,7 +48,7 @@ test("every {env:} and {file:} value and every provider option value is masked, 
   expect(secrets.mask("401: key org-1234567 rejected")).toBe(`401: key ${MASK} rejected`)
 })
 
-test("property: a masked text never contains a recorded secret, and text without one is unchanged", () => {
+test("property: a masked text, or any string of a masked JSON value, never contains a recorded secret", () => {
   fc.assert(
     fc.property(
       fc.array(fc.stringMatching(/^[A-Za-z0-9_+=\/"\\-]{4,20}$/), { minLength: 1, maxLength: 5 }),
@@ -59,11 +59,21 @@ test("property: a masked text never contains a recorded secret, and text without
         const text = filler.flatMap((piece, i) => [piece, values[i % values.length]!]).join("")
         const masked = secrets.mask(text)
         for (const value of values) if (!MASK.includes(value)) expect(masked).not.toContain(value)
-        const json = secrets.maskJson({ [values[0]!]: text })
-        for (const value of values) if (!MASK.includes(value)) expect(JSON.stringify(json)).not.toContain(value)
+        const json = secrets.maskJson({ [values[0]!]: text, list: [text] })
+        const strings = [
+          ...Object.keys(json),
+          json.list[0]!,
+          ...Object.values(json).filter((v) => typeof v === "string"),
+        ]
+        for (const value of values)
+          if (!MASK.includes(value)) for (const one of strings) expect(one).not.toContain(value)
       },
     ),
     { numRuns: 500 },
   )
   expect(new Secrets().mask("plain")).toBe("plain")
+  // Secrets that hold JSON's own characters still leave valid JSON behind.
+  const quoted = new Secrets()
+  quoted.add('"\\"\\')
+  expect(JSON.parse(JSON.stringify(quoted.maskJson({ ['"\\"\\']: 'x"\\"\\y' })))).toEqual({ [MASK]: `x${MASK}y` })
 })

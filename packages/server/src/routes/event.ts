@@ -14,7 +14,7 @@ function stream(c: Context, engine: Engine, heartbeatMs: number, wrap: (event: E
     const queue: string[] = []
     let wake: (() => void) | undefined
     const serialise = (event: Envelope) =>
-      engine.secrets.mask(JSON.stringify(wrap({ id: ascending("event"), ...event })))
+      JSON.stringify(engine.secrets.maskJson(wrap({ id: ascending("event"), ...event })))
     const send = (data: string) => {
       queue.push(data)
       wake?.()
