@@ -1,7 +1,7 @@
 import { afterAll, expect, test } from "bun:test"
 import path from "node:path"
 import { scriptedProviderConfig, testEngine } from "@tandem/testing/fixture"
-import { gate, lastToolResults, lastUser } from "@tandem/testing/script"
+import { gate, oneHeldChild } from "@tandem/testing/script"
 import { serve } from "@tandem/server/serve"
 import { TaskUpdated } from "@tandem/core/task/events"
 import { tandem as run } from "./tandem-process"
@@ -79,21 +79,7 @@ async function scratch() {
 
 const held = gate()
 const harness = testEngine({
-  responder: async (request) => {
-    if (lastUser(request) === "CHILD") {
-      await held.promise
-      return { text: "child done" }
-    }
-    if (lastToolResults(request).length) return { text: "ok" }
-    return {
-      toolCalls: [
-        {
-          name: "task",
-          input: { description: "Watched job", prompt: "CHILD", subagent_type: "general", background: true },
-        },
-      ],
-    }
-  },
+  responder: oneHeldChild(held, "Watched job"),
 })
 const server = serve(harness.engine, { port: 0 })
 afterAll(async () => {

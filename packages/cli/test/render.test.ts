@@ -1,6 +1,6 @@
 import { afterAll, expect, test } from "bun:test"
 import { testEngine } from "@tandem/testing/fixture"
-import { gate, lastToolResults, lastUser } from "@tandem/testing/script"
+import { gate, oneHeldChild } from "@tandem/testing/script"
 import { TaskUpdated } from "@tandem/core/task/events"
 import { renderLive } from "../src/render"
 import { LOG_PROGRESS_MS, REDRAW_MS } from "../src/render-tasks"
@@ -12,21 +12,7 @@ import { fit } from "../src/screen"
 
 const held = gate()
 const harness = testEngine({
-  responder: async (request) => {
-    if (lastUser(request) === "CHILD") {
-      await held.promise
-      return { text: "child done" }
-    }
-    if (lastToolResults(request).length) return { text: "ok" }
-    return {
-      toolCalls: [
-        {
-          name: "task",
-          input: { description: "Slow job", prompt: "CHILD", subagent_type: "general", background: true },
-        },
-      ],
-    }
-  },
+  responder: oneHeldChild(held, "Slow job"),
 })
 afterAll(async () => {
   held.release()

@@ -2,7 +2,7 @@ import { afterAll, expect, test } from "bun:test"
 import path from "node:path"
 import { startScriptedServer } from "@tandem/testing/scripted-server"
 import { scriptedProject } from "@tandem/testing/fixture"
-import { gate, lastToolResults, lastUser } from "@tandem/testing/script"
+import { gate, oneHeldChild } from "@tandem/testing/script"
 import { startServe } from "./serve-process"
 import { spawnTandem, tandem } from "./tandem-process"
 
@@ -11,21 +11,7 @@ import { spawnTandem, tandem } from "./tandem-process"
 
 const held = gate()
 const model = startScriptedServer({
-  responder: async (request) => {
-    if (lastUser(request) === "CHILD") {
-      await held.promise
-      return { text: "child done" }
-    }
-    if (lastToolResults(request).length) return { text: "ok" }
-    return {
-      toolCalls: [
-        {
-          name: "task",
-          input: { description: "Watched job", prompt: "CHILD", subagent_type: "general", background: true },
-        },
-      ],
-    }
-  },
+  responder: oneHeldChild(held, "Watched job"),
 })
 const processes: { kill(signal?: number | NodeJS.Signals): void }[] = []
 afterAll(async () => {

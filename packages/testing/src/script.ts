@@ -157,3 +157,19 @@ export function sleep(ms: number, signal?: AbortSignal) {
     )
   })
 }
+
+/**
+ * A parent that sends one background child off (`description`) and answers "ok" to its receipt;
+ * the child answers "child done" only once `held` opens.
+ */
+export function oneHeldChild(held: { promise: Promise<void> }, description: string): Responder {
+  return async (request) => {
+    if (lastUser(request) === "CHILD") {
+      await held.promise
+      return { text: "child done" }
+    }
+    if (lastToolResults(request).length) return { text: "ok" }
+    const input = { description, prompt: "CHILD", subagent_type: "general", background: true }
+    return { toolCalls: [{ name: "task", input }] }
+  }
+}
