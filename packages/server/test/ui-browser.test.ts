@@ -101,8 +101,15 @@ test("the page loads behind the password and shows the running fan-out live", as
   expect(rows.every((row) => row.agent === "general" && row.model === "local/scripted")).toBe(true)
   // The child that asked for bash shows it as its current tool; its request is on the page.
   const { release } = ids()
-  expect(await page.$eval(`tr[data-task="${release}"] td.tool`, (td) => td.textContent)).toBe("bash")
-  expect(await page.$eval("#permission-list", (ul) => ul.textContent)).toContain("touch RELEASE")
+  // A child shows as running before its first model call, so on a slow machine the call and the
+  // request can arrive after the page has loaded: they must then appear without a reload.
+  await page.waitForFunction(
+    (id) =>
+      document.querySelector(`tr[data-task="${id}"] td.tool`)?.textContent === "bash" &&
+      document.querySelector("#permission-list")?.textContent?.includes("touch RELEASE"),
+    { polling: "mutation" },
+    release,
+  )
   // Elapsed time ticks for running tasks without any event.
   const before = await page.$eval(`tr[data-task="${release}"] td.elapsed`, (td) => td.textContent)
   await page.waitForFunction(
@@ -164,15 +171,17 @@ test("rows go from running to completed without a reload; usage and timeline fol
     },
     { polling: "mutation" },
   )
-  // The figures are the server's roll-up over the whole tree, not the page's own sum.
-  const usage = await page.$eval("#usage", (section) => section.textContent ?? "")
-  expect(usage).not.toContain("no usage route")
-  const tree = (await (
-    await fetch(`${fanout.url}/session/${fanout.sessionID}/usage`, {
-      headers: fanout.authorization ? { authorization: fanout.authorization } : {},
-    })
-  ).json()) as { tokens: { input: number } }
-  expect(usage).toContain(tree.tokens.input.toLocaleString("en-US"))
+  // The figures are the server's roll-up over the whole tree, not the page's own sum. The parent
+  // takes a turn after each delivery, so the roll-up can still grow: wait until page and server agree.
+  expect(await page.$eval("#usage", (section) => section.textContent ?? "")).not.toContain("no usage route")
+  await page.waitForFunction(
+    async (route) => {
+      const tree = (await (await fetch(route)).json()) as { tokens: { input: number } }
+      return document.querySelector("#usage")?.textContent?.includes(tree.tokens.input.toLocaleString("en-US"))
+    },
+    { polling: 100 },
+    `${fanout.url}/session/${fanout.sessionID}/usage`,
+  )
   await page.waitForFunction(() => document.querySelectorAll("svg#timeline g.bar.completed").length === 3)
   const timeline = await page.$eval("svg#timeline", (svg) => ({
     role: svg.getAttribute("role"),
