@@ -55,6 +55,8 @@ export const Turn = z.object({
     })
     .optional(),
   fault: Fault.optional(),
+  /** End the answer with this finish reason instead of stop / tool calls (`length`: the output limit). */
+  finish: z.literal("length").optional(),
 })
 export type Turn = z.infer<typeof Turn>
 

@@ -104,7 +104,9 @@ async function* turnParts(
   const usage = usageOf(turn, request)
   yield {
     type: "finish",
-    finishReason: { unified: calls.length ? "tool-calls" : "stop", raw: calls.length ? "tool_calls" : "stop" },
+    finishReason: turn.finish
+      ? { unified: turn.finish, raw: turn.finish }
+      : { unified: calls.length ? "tool-calls" : "stop", raw: calls.length ? "tool_calls" : "stop" },
     usage: {
       inputTokens: { total: usage.input, noCache: usage.input, cacheRead: 0, cacheWrite: 0 },
       outputTokens: { total: usage.output, text: usage.output, reasoning: 0 },

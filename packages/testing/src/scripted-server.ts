@@ -111,7 +111,7 @@ function streamTurn(turn: Turn, request: ScriptRequest, model: string, includeUs
             }),
           )
         }
-        send(chunk(id, model, {}, calls.length ? "tool_calls" : "stop"))
+        send(chunk(id, model, {}, turn.finish ?? (calls.length ? "tool_calls" : "stop")))
         if (includeUsage) {
           const usage = usageOf(turn, request)
           send({
@@ -157,7 +157,7 @@ function completion(turn: Turn, request: ScriptRequest, model: string) {
           reasoning_content: turn.reasoning,
           ...(calls.length ? { tool_calls: calls } : {}),
         },
-        finish_reason: calls.length ? "tool_calls" : "stop",
+        finish_reason: turn.finish ?? (calls.length ? "tool_calls" : "stop"),
       },
     ],
     usage: { prompt_tokens: usage.input, completion_tokens: usage.output, total_tokens: usage.input + usage.output },

@@ -2,7 +2,7 @@ import { z } from "zod"
 import { defineEvent } from "../bus/bus"
 import { Message, Part } from "./message"
 import { SessionInfo, SessionStatus } from "./session-info"
-import { MessageError } from "./message"
+import { MessageError } from "./message-error"
 
 export const SessionCreated = defineEvent("session.created", z.object({ sessionID: z.string(), info: SessionInfo }))
 export const SessionUpdated = defineEvent("session.updated", z.object({ sessionID: z.string(), info: SessionInfo }))

@@ -1,4 +1,6 @@
 import { z } from "zod"
+import { APIError, MessageError } from "./message-error"
+import { SnapshotFileDiff } from "./file-diff"
 
 /** Token counts as opencode reports them. */
 export const Tokens = z
@@ -155,6 +157,42 @@ export const SubtaskPart = z
   })
   .meta({ id: "SubtaskPart" })
 
+/** The project's files at a point of the turn, as a snapshot id. */
+export const SnapshotPart = z
+  .object({ ...PartBase, type: z.literal("snapshot"), snapshot: z.string() })
+  .meta({ id: "SnapshotPart" })
+export type SnapshotPart = z.infer<typeof SnapshotPart>
+
+/** The files a step changed, with the snapshot taken before it. */
+export const PatchPart = z
+  .object({ ...PartBase, type: z.literal("patch"), hash: z.string(), files: z.array(z.string()) })
+  .meta({ id: "PatchPart" })
+export type PatchPart = z.infer<typeof PatchPart>
+
+/** A failed model call that is being tried again. */
+export const RetryPart = z
+  .object({
+    ...PartBase,
+    type: z.literal("retry"),
+    attempt: z.number().int().min(0),
+    error: APIError,
+    time: z.object({ created: z.number() }),
+  })
+  .meta({ id: "RetryPart" })
+export type RetryPart = z.infer<typeof RetryPart>
+
+/** Marks the user message that asked for a compaction (`auto` when the engine decided). */
+export const CompactionPart = z
+  .object({
+    ...PartBase,
+    type: z.literal("compaction"),
+    auto: z.boolean(),
+    overflow: z.boolean().optional(),
+    tail_start_id: z.string().startsWith("msg_").optional(),
+  })
+  .meta({ id: "CompactionPart" })
+export type CompactionPart = z.infer<typeof CompactionPart>
+
 export const Part = z
   .discriminatedUnion("type", [
     TextPart,
@@ -165,6 +203,10 @@ export const Part = z
     StepFinishPart,
     AgentPart,
     SubtaskPart,
+    SnapshotPart,
+    PatchPart,
+    RetryPart,
+    CompactionPart,
   ])
   .meta({ id: "Part" })
 export type Part = z.infer<typeof Part>
@@ -180,20 +222,15 @@ export const UserMessage = z
     time: z.object({ created: z.number() }),
     agent: z.string(),
     model: ModelRef,
+    /** Set on the user message a compaction or a turn's file changes are summarised on. */
+    summary: z
+      .object({ title: z.string().optional(), body: z.string().optional(), diffs: z.array(SnapshotFileDiff) })
+      .optional(),
     system: z.string().optional(),
     tools: z.record(z.string(), z.boolean()).optional(),
   })
   .meta({ id: "UserMessage" })
 export type UserMessage = z.infer<typeof UserMessage>
-
-/** A failure stored on an assistant message: a name and serialisable data. */
-export const MessageError = z
-  .object({
-    name: z.enum(["ProviderAuthError", "UnknownError", "MessageOutputLengthError", "MessageAbortedError", "APIError"]),
-    data: z.object({ message: z.string() }).catchall(z.unknown()),
-  })
-  .meta({ id: "MessageError" })
-export type MessageError = z.infer<typeof MessageError>
 
 export const AssistantMessage = z
   .object({

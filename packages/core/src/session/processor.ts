@@ -3,8 +3,8 @@ import { ascending } from "../id/id"
 import type { ResolvedModel } from "../provider/provider"
 import { toSdkTool } from "../tool/sdk-tool"
 import type { Tool, ToolContext } from "../tool/tool"
-import type { AssistantMessage, MessageError, TextPart, ReasoningPart, ToolPart, Tokens } from "./message"
-import { toMessageError } from "./message-error"
+import type { AssistantMessage, TextPart, ReasoningPart, ToolPart, Tokens } from "./message"
+import { outputLengthError, toMessageError, type MessageError } from "./message-error"
 import { classify, type RetryDecision } from "./retry"
 import { StepToolCalls } from "./step-tool-calls"
 import { stepCost, tokensOf } from "./step-usage"
@@ -152,6 +152,7 @@ export async function runStep(input: StepInput): Promise<StepResult> {
     error = { name: "APIError", data: { message: STREAM_ENDED_EARLY, isRetryable: true } }
   }
 
+  if (!error && !abort.aborted && !executed && finish === "length") error = outputLengthError()
   if (abort.aborted && !error) error = toMessageError(undefined, true)
   calls.closeUnfinished(error ? error.data.message : "the step ended before the tool ran")
   for (const part of texts.values())

@@ -1,5 +1,6 @@
 import { z } from "zod"
 import { Tokens } from "./message"
+import { SnapshotFileDiff } from "./file-diff"
 
 /** A session, in opencode 1.18.33's shape. */
 export const SessionInfo = z
@@ -14,11 +15,31 @@ export const SessionInfo = z
     agent: z.string().optional(),
     model: z.object({ id: z.string(), providerID: z.string(), variant: z.string().optional() }).optional(),
     version: z.string(),
+    /** The files the session changed, counted. */
+    summary: z
+      .object({
+        additions: z.number(),
+        deletions: z.number(),
+        files: z.number(),
+        diffs: z.array(SnapshotFileDiff).optional(),
+      })
+      .optional(),
+    /** Set while the messages from `messageID` (and `partID` within it) on are reverted. */
+    revert: z
+      .object({
+        messageID: z.string().startsWith("msg_"),
+        partID: z.string().startsWith("prt_").optional(),
+        snapshot: z.string().optional(),
+        diff: z.string().optional(),
+      })
+      .optional(),
     cost: z.number(),
     tokens: Tokens,
     time: z.object({
       created: z.number(),
       updated: z.number(),
+      /** When a compaction of the session started, while it runs. */
+      compacting: z.number().optional(),
       archived: z.number().optional(),
     }),
   })

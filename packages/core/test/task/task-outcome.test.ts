@@ -42,7 +42,9 @@ test("a child that wrote nothing completes with an empty result", () => {
 })
 
 test("a throw or a failed final message is an error, the throw's message first", () => {
-  const failed = answer(["partial"], { error: { name: "APIError", data: { message: "rate limited" } } })
+  const failed = answer(["partial"], {
+    error: { name: "APIError", data: { message: "rate limited", isRetryable: false } },
+  })
   expect(taskOutcome(end({ last: failed }))).toMatchObject({ state: "error", error: "rate limited", result: "partial" })
   expect(taskOutcome(end({ last: failed, failure: "boom" }))).toMatchObject({ state: "error", error: "boom" })
 })
