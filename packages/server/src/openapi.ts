@@ -20,7 +20,7 @@ function eventSchemas(schemas: Record<string, unknown>) {
       properties: {
         id: { type: "string", pattern: "^evt_" },
         type: { type: "string", enum: [def.name] },
-        properties: z.toJSONSchema(def.schema, { unrepresentable: "any", reused: "inline" }),
+        properties: componentRefs(z.toJSONSchema(def.schema, { unrepresentable: "any", reused: "inline" })),
       },
       required: ["id", "type", "properties"],
     }
@@ -31,6 +31,24 @@ function eventSchemas(schemas: Record<string, unknown>) {
     properties: { directory: { type: "string" }, payload: ref("Event") },
     required: ["directory", "payload"],
   }
+}
+
+/**
+ * An event's schema as the document holds it: named schemas it uses are the components of the
+ * same names, so its own `$defs` go and its `#/$defs/…` references point at the components.
+ */
+function componentRefs(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(componentRefs)
+  if (!schema || typeof schema !== "object") return schema
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === "$schema" || key === "$defs") continue
+    out[key] =
+      key === "$ref" && typeof value === "string"
+        ? value.replace("#/$defs/", "#/components/schemas/")
+        : componentRefs(value)
+  }
+  return out
 }
 
 /**
