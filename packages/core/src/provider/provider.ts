@@ -74,10 +74,23 @@ export function modelKey(ref: ModelRef) {
   return `${ref.providerID}/${ref.modelID}`
 }
 
-/** Every provider the config names, plus built-ins whose key is in the environment. */
+/** The models of a built-in provider (such as `scripted`) that the config names by `model` or `small_model`. */
+function namedBuiltinModels(config: Config, id: string) {
+  const named = [config.model, config.small_model].filter((ref): ref is string => !!ref?.startsWith(`${id}/`))
+  return named.map((ref) => ref.slice(id.length + 1))
+}
+
+/**
+ * Every provider the config names, plus providers whose key is in the environment. A built-in
+ * provider is one of them only when the config names it (`model`, `small_model` or a `provider`
+ * block): it is never offered to a client, nor picked, unless asked for.
+ */
 export function providerBlocks(config: Config, builtins: Record<string, ProviderFactory>, env = process.env) {
   const blocks: Record<string, ProviderConfig> = {}
-  for (const id of Object.keys(builtins)) blocks[id] = { models: { [id]: {} } }
+  for (const id of Object.keys(builtins)) {
+    const models = namedBuiltinModels(config, id)
+    if (models.length || config.provider?.[id]) blocks[id] = { models: Object.fromEntries(models.map((m) => [m, {}])) }
+  }
   for (const [id, info] of Object.entries(known)) if (env[info.env]) blocks[id] = { npm: info.npm, models: {} }
   for (const [id, block] of Object.entries(config.provider ?? {})) blocks[id] = { ...blocks[id], ...block }
   return blocks
@@ -91,8 +104,10 @@ export function defaultModel(config: Config, builtins: Record<string, ProviderFa
     if (first) return `${id}/${first}`
   }
   const builtin = Object.keys(builtins)[0]
-  const hint = builtin ? `, or pass --model ${builtin}/${builtin} to try the built-in scripted model` : ""
-  throw new ModelNotFoundError(`no model configured: set "model" in opencode.json${hint}`)
+  const hint = builtin ? `; to try the built-in ${builtin} model instead, name "${builtin}/${builtin}"` : ""
+  throw new ModelNotFoundError(
+    `no model configured: set "model" to "provider/model" in opencode.json, for example "anthropic/claude-sonnet-4-5" with ANTHROPIC_API_KEY in the environment, or add a "provider" block with its models${hint}`,
+  )
 }
 
 /** Resolves a model reference against the config's provider blocks. */
@@ -104,7 +119,8 @@ export function resolveModel(
   fetch?: typeof globalThis.fetch,
 ): ResolvedModel {
   const { providerID, modelID } = ref
-  const block = providerBlocks(config, builtins, env)[providerID]
+  // A built-in resolves whenever a reference names it, listed or not: naming it is asking for it.
+  const block = providerBlocks(config, builtins, env)[providerID] ?? (builtins[providerID] ? {} : undefined)
   if (!block) throw new ModelNotFoundError(`provider "${providerID}" is not configured`)
   const model = block.models?.[modelID]
   const apiModelID = model?.id ?? modelID

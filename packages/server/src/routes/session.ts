@@ -5,6 +5,7 @@ import { PromptError, PromptInput } from "@tandem/core/session/prompt"
 import { BadIdError, IdTakenError } from "@tandem/core/session/client-ids"
 import { ModelNotFoundError } from "@tandem/core/provider/provider"
 import { SessionInfo } from "@tandem/core/session/session-info"
+import { SessionError } from "@tandem/core/session/events"
 import { TreeUsage } from "@tandem/core/task/tree-usage"
 import { badRequest, notFound } from "../errors"
 import { describe } from "../contract"
@@ -41,12 +42,19 @@ const ListQuery = z.object({
 
 const MessagesQuery = z.object({ limit: z.coerce.number().int().min(0).optional(), directory: z.string().optional() })
 
-/** A failure the caller caused (bad agent or model): 400 with the reason; anything else is a bug. */
-function promptFailure(c: Context, error: unknown) {
+/**
+ * A failure the caller caused (bad agent or model): 400 with the reason; anything else is a bug.
+ * A prompt without a usable model is also announced as `session.error`, which opencode's terminal
+ * UI shows, with how to configure one.
+ */
+function promptFailure(c: Context, engine: Engine, sessionID: string, error: unknown) {
   if (error instanceof IdTakenError)
     return c.json({ name: "ConflictError" as const, data: { message: error.message } }, 409)
-  if (error instanceof PromptError || error instanceof ModelNotFoundError || error instanceof BadIdError)
-    return badRequest(c, error.message)
+  if (error instanceof ModelNotFoundError) {
+    engine.bus.publish(SessionError, { sessionID, error: { name: "UnknownError", data: { message: error.message } } })
+    return c.json({ name: "ProviderModelNotFoundError" as const, data: { message: error.message } }, 400)
+  }
+  if (error instanceof PromptError || error instanceof BadIdError) return badRequest(c, error.message)
   throw error
 }
 
@@ -160,7 +168,7 @@ export function sessionRoutes(engine: Engine) {
           await engine.background.steering.answered(id, steered.id)
           return c.json(sessions.messages(id).at(-1))
         } catch (error) {
-          return promptFailure(c, error)
+          return promptFailure(c, engine, c.var.session.id, error)
         }
       },
     )
@@ -175,7 +183,7 @@ export function sessionRoutes(engine: Engine) {
           if (engine.background.steering.prompt(c.var.session.id, input)) return c.body(null, 204)
           engine.runner.write(c.var.session.id, input)
         } catch (error) {
-          return promptFailure(c, error)
+          return promptFailure(c, engine, c.var.session.id, error)
         }
         if (!input.noReply) void engine.runner.resume(c.var.session.id)
         return c.body(null, 204)
