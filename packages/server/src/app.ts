@@ -11,6 +11,7 @@ import { taskRoutes } from "./routes/task"
 import { projectRoutes } from "./routes/project"
 import { uiRoutes } from "./ui/routes"
 import { openapi } from "./openapi"
+import { unmatched } from "./unsupported"
 import { passwordMatches, requestGuard } from "./request-guard"
 import { maskSecrets } from "./mask-secrets"
 import { tandemSettings } from "@tandem/core/config/config"
@@ -57,9 +58,7 @@ export function createApp(engine: Engine, options: AppOptions = {}) {
     console.error("request failed", c.req.method, c.req.path, engine.secrets.mask(String(error?.stack ?? error)))
     return c.json({ name: "UnknownError", data: { message } }, 500)
   })
-  app.notFound((c) =>
-    c.json({ name: "NotFoundError", data: { message: `no route ${c.req.method} ${c.req.path}` } }, 404),
-  )
+  app.notFound(unmatched)
   app.route("/", taskRoutes(engine))
   app.route("/", projectRoutes(engine))
   app.route("/", configRoutes(engine))
