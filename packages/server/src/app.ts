@@ -58,7 +58,7 @@ export function createApp(engine: Engine, options: AppOptions = {}) {
     console.error("request failed", c.req.method, c.req.path, engine.secrets.mask(String(error?.stack ?? error)))
     return c.json({ name: "UnknownError", data: { message } }, 500)
   })
-  app.notFound(unmatched)
+  app.notFound(unmatched(engine))
   app.route("/", taskRoutes(engine))
   app.route("/", projectRoutes(engine))
   app.route("/", configRoutes(engine))

@@ -1,5 +1,7 @@
 import type { Context } from "hono"
 import { z } from "zod"
+import type { Engine } from "@tandem/core/engine"
+import { SessionError } from "@tandem/core/session/events"
 import operations from "./upstream-operations.json"
 
 /** The answer to a route of opencode's API that Tandem does not serve: a named error clients show. */
@@ -36,16 +38,21 @@ export function upstreamOperation(method: string, path: string) {
 
 /**
  * What an unmatched request gets: a route opencode has but Tandem does not serve answers 501 with
- * a `NotImplementedError` naming it (the v2 `/api` family as a whole), anything else 404.
+ * a `NotImplementedError` naming it (the v2 `/api` family as a whole), anything else 404. An
+ * action on a session is also announced as that session's `session.error`, which opencode's
+ * terminal UI shows, since it does not show the answer of such an action.
  */
-export function unmatched(c: Context) {
-  const op = upstreamOperation(c.req.method, c.req.path)
-  if (!op) return c.json({ name: "NotFoundError", data: { message: `no route ${c.req.method} ${c.req.path}` } }, 404)
-  const what = op.path.startsWith("/api/")
-    ? `opencode's v2 API (${op.id}) is not supported: tandem serves the v1 routes its clients use`
-    : `${op.id} is not supported by tandem`
-  return c.json(
-    { name: "NotImplementedError" as const, data: { message: `${c.req.method} ${c.req.path}: ${what}` } },
-    501,
-  )
+export function unmatched(engine: Engine) {
+  return (c: Context) => {
+    const op = upstreamOperation(c.req.method, c.req.path)
+    if (!op) return c.json({ name: "NotFoundError", data: { message: `no route ${c.req.method} ${c.req.path}` } }, 404)
+    const what = op.path.startsWith("/api/")
+      ? `opencode's v2 API (${op.id}) is not supported: tandem serves the v1 routes its clients use`
+      : `${op.id} is not supported by tandem`
+    const message = `${c.req.method} ${c.req.path}: ${what}`
+    const sessionID = /^\/session\/(ses_[^/]+)\//.exec(c.req.path)?.[1]
+    if (sessionID && c.req.method !== "GET" && engine.sessions.get(sessionID))
+      engine.bus.publish(SessionError, { sessionID, error: { name: "UnknownError", data: { message } } })
+    return c.json({ name: "NotImplementedError" as const, data: { message } }, 501)
+  }
 }

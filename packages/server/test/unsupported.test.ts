@@ -1,6 +1,7 @@
 import { afterAll, expect, test } from "bun:test"
 import path from "node:path"
-import { testEngine } from "@tandem/testing/fixture"
+import { record, testEngine } from "@tandem/testing/fixture"
+import { SessionError } from "@tandem/core/session/events"
 import { createApp } from "../src/app"
 
 // A route of opencode's API that Tandem does not serve answers 501 with a named error whose
@@ -45,11 +46,18 @@ test("no GET route of opencode's document answers a bare 'no route' 404", async 
   }
 })
 
-test("sharing answers 501 naming the operation; a path opencode does not have is still 404", async () => {
+test("sharing answers 501 naming the operation, also as the session's session.error; a path opencode does not have is still 404", async () => {
   const session = engine.store.createSession({ directory })
+  const errors = record(engine.bus, SessionError)
   const share = await app.request(`/session/${session.id}/share`, { method: "POST" })
   expect(share.status).toBe(501)
   expect(((await share.json()) as Named).data.message).toContain("session.share is not supported")
+  expect(errors).toEqual([
+    {
+      sessionID: session.id,
+      error: { name: "UnknownError", data: { message: expect.stringContaining("session.share is not supported") } },
+    },
+  ])
   const unshare = await app.request(`/session/${session.id}/share`, { method: "DELETE" })
   expect(unshare.status).toBe(501)
   const nowhere = await app.request("/no/such/route")
