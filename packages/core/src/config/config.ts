@@ -23,8 +23,13 @@ export const ModelConfig = z
   .object({
     id: z.string().optional(),
     name: z.string().optional(),
-    cost: z.object({ input: z.number(), output: z.number(), cache_read: z.number().optional() }).partial().optional(),
+    cost: z
+      .object({ input: z.number(), output: z.number(), cache_read: z.number(), cache_write: z.number() })
+      .partial()
+      .optional(),
     limit: z.object({ context: z.number(), output: z.number() }).partial().optional(),
+    /** Options of the model's calls, sent as the provider's provider options (Anthropic `thinking`, OpenAI `reasoningEffort`…). */
+    options: z.record(z.string(), z.unknown()).optional(),
   })
   .loose()
 
