@@ -20,12 +20,15 @@ export function markCache(wire: Wire, system: string, messages: ModelMessage[], 
   const names = Object.keys(tools)
   const last = names.at(-1)
   const marked: ToolSet = {}
-  for (const name of names) marked[name] = name === last ? { ...tools[name]!, providerOptions: ephemeral } : tools[name]!
+  for (const name of names)
+    marked[name] = name === last ? { ...tools[name]!, providerOptions: ephemeral } : tools[name]!
   const tail = messages.length - (MAX_BREAKPOINTS - 2)
   return {
     system: { role: "system", content: system, providerOptions: ephemeral },
     messages: messages.map((message, i) =>
-      i >= tail ? ({ ...message, providerOptions: { ...message.providerOptions, ...ephemeral } } as ModelMessage) : message,
+      i >= tail
+        ? ({ ...message, providerOptions: { ...message.providerOptions, ...ephemeral } } as ModelMessage)
+        : message,
     ),
     tools: marked,
   }

@@ -44,7 +44,8 @@ function assistantTurn(parts: Part[]): Turn {
     if (part.type === "reasoning") {
       // Kept with what the provider needs to accept it back: a signature, redacted data, an item id.
       const providerOptions = reasoningOptions(part.metadata)
-      if (part.text || providerOptions) turn.assistant.content.push({ type: "reasoning", text: part.text, providerOptions })
+      if (part.text || providerOptions)
+        turn.assistant.content.push({ type: "reasoning", text: part.text, providerOptions })
     }
     if (part.type === "tool") addTools(turn, [part])
   }
@@ -60,7 +61,8 @@ function assistantTurn(parts: Part[]): Turn {
  * the request's last results answer is always one the model wrote, thinking block first, as Anthropic
  * requires with thinking on; OpenAI's reasoning items stay right before the items that followed them. A
  * delivery with no assistant message since the last user message is sent as the user's side of the
- * conversation instead, the result text after that message.
+ * conversation instead: the result text just before that message, which stays last, so the model answers
+ * the user with the result in view.
  */
 export function toModelMessages(history: WithParts[]): ModelMessage[] {
   const out: (ModelMessage | Turn)[] = []
@@ -78,7 +80,10 @@ export function toModelMessages(history: WithParts[]): ModelMessage[] {
     }
     if (isDelivery(parts)) {
       const results = parts.flatMap((part) => (part.type === "tool" ? [toolResult(part).value] : []))
-      out.push({ role: "user", content: results.map((text) => ({ type: "text", text })) })
+      const delivered: ModelMessage = { role: "user", content: results.map((text) => ({ type: "text", text })) }
+      const last = out.at(-1)
+      if (last && "role" in last && last.role === "user") out.splice(-1, 0, delivered)
+      else out.push(delivered)
       continue
     }
     const turn = assistantTurn(parts)
