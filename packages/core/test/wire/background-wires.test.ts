@@ -20,7 +20,7 @@ import { WIRES, wire, type Wire } from "./wires"
 
 type Block = { type: string; cache_control?: unknown }
 type AnthropicBody = {
-  thinking?: { type: string }
+  thinking?: { type: string; budget_tokens?: number }
   max_tokens: number
   system?: Block[]
   tools?: Block[]
@@ -95,7 +95,8 @@ for (const name of WIRES) {
         byPrompt({
           work: async (request) => {
             step++
-            if (step === 1) return { toolCalls: [background("CHILD quick")] }
+            // Anthropic also thinks in a redacted block here, which must go back untouched.
+            if (step === 1) return { redactedThinking: true, toolCalls: [background("CHILD quick")] }
             if (step === 2) {
               await step2.promise
               return { toolCalls: [{ name: "glob", input: { pattern: "*.none" } }] }
@@ -119,6 +120,16 @@ for (const name of WIRES) {
       expect(delivered).toEqual([expect.objectContaining({ via: "step" })])
       expect(w.rejected()).toEqual([])
       checkSettings(w)
+      if (name === "anthropic") {
+        const last = w.exchanges().at(-1)!.body as AnthropicBody
+        expect(last.messages.map((m) => [m.role, m.content.map((b) => b.type)])).toEqual([
+          ["user", ["text"]],
+          ["assistant", ["redacted_thinking", "tool_use"]],
+          ["user", ["tool_result"]],
+          ["assistant", ["thinking", "tool_use", "tool_use"]],
+          ["user", ["tool_result", "tool_result"]],
+        ])
+      }
     })
 
     test("a result drained right after a user message reaches the model on the user's side", async () => {

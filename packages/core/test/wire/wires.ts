@@ -42,12 +42,10 @@ const MODELS: Record<WireName, { npm: string; id: string; model: Record<string, 
 export function wire(name: WireName) {
   let responder: Responder = () => ({ text: "ok" })
   const route: Responder = (request) => responder(request)
-  const server =
-    name === "anthropic"
-      ? startScriptedAnthropic({ responder: route })
-      : name === "responses"
-        ? startScriptedResponses({ responder: route })
-        : startScriptedServer({ responder: route })
+  const checked = name === "anthropic" ? startScriptedAnthropic({ responder: route }) : undefined
+  const responses = name === "responses" ? startScriptedResponses({ responder: route }) : undefined
+  const server = checked ?? responses ?? startScriptedServer({ responder: route })
+  const requests: Exchange[] | undefined = checked?.requests ?? responses?.requests
   const engines: Engine[] = []
   const { npm, id, model } = MODELS[name]
   const config = (background: Record<string, unknown> = {}): Config => ({
@@ -89,8 +87,7 @@ export function wire(name: WireName) {
     },
     /** Every request received; the chat server checks no rules, so all of its requests count as accepted. */
     exchanges(): Exchange[] {
-      if ("requests" in server) return server.requests
-      return server.calls.map(() => ({ body: undefined, status: 200, accepted: true }))
+      return requests ?? server.calls.map(() => ({ body: undefined, status: 200, accepted: true }))
     },
     /** The requests the server refused for breaking a rule of the API, with its message. */
     rejected() {
