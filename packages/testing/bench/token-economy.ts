@@ -1,6 +1,7 @@
 // Tandem's parent token economy (not a test; prints figures): fan-outs through the Anthropic Messages wire with
 // thinking on, for each coalescing window, and the parent's model turns at n = 100 on the chat wire.
-// Run: sh scripts/bun packages/testing/bench/token-economy.ts   (SIZES=10,100 COALESCE=25,100,250 CHILD_MS=2000)
+// Run: sh scripts/bun packages/testing/bench/token-economy.ts   (SIZES=10,100 COALESCE=25/2000,250/2000 CHILD_MS=2000)
+// Each COALESCE entry is coalesce_ms/coalesce_max_ms.
 import { startScriptedAnthropic } from "../src/scripted-anthropic"
 import { startScriptedServer } from "../src/scripted-server"
 import type { ScriptRequest } from "../src/script"
@@ -10,7 +11,7 @@ import { cachedFanoutResponder, economyFanout, THINKING_CLAUDE } from "./wire-ec
 
 const CHILD_MS = Number(process.env.CHILD_MS ?? 2000)
 const SIZES = (process.env.SIZES ?? "10,100").split(",").map(Number)
-const WINDOWS = (process.env.COALESCE ?? "25,100,250").split(",").map(Number)
+const WINDOWS = (process.env.COALESCE ?? "25/0,250/0,250/2000,500/4000").split(",")
 const TURN_RUNS = Number(process.env.TURN_RUNS ?? 3)
 
 const anthropic = startScriptedAnthropic({ responder: cachedFanoutResponder })
@@ -42,11 +43,13 @@ console.log(
 )
 console.log("")
 console.log(
-  "| coalesce_ms | n | parent turns after dispatch | input total | cache read | cache write | uncached | cost (uncached-token equivalents) | rejected | chat wire: parent turns at n=100 (runs) |",
+  "| coalesce_ms / max | n | parent turns after dispatch | input total | cache read | cache write | uncached | cost (uncached-token equivalents) | rejected | chat wire: parent turns at n=100 (runs) |",
 )
 console.log("|---|---|---|---|---|---|---|---|---|---|")
 for (const window of WINDOWS) {
-  process.env.COALESCE_MS = String(window)
+  const [gap, max] = window.split("/")
+  process.env.COALESCE_MS = gap
+  process.env.COALESCE_MAX_MS = max ?? gap
   const server = await launch("tandem", anthropic.url, THINKING_CLAUDE)
   await economyFanout(server, anthropic, 2, 200)
   const rows: string[] = []

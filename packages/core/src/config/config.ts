@@ -90,8 +90,13 @@ export const BackgroundConfig = z
     max_attempts: z.number().int().positive().default(3),
     /** Minimum interval between task.progress events of one task. */
     progress_interval_ms: z.number().int().nonnegative().default(250),
-    /** Results of one parent that end within this window reach it in one model turn. */
+    /**
+     * Results of one idle parent reach it in one model turn while each ends within this long of the one
+     * before; the window closes at once when no task of the parent is left unfinished.
+     */
     coalesce_ms: z.number().int().nonnegative().default(25),
+    /** The longest a coalescing window stays open after its first result, however many keep coming. */
+    coalesce_max_ms: z.number().int().nonnegative().default(2000),
   })
   .loose()
 export type BackgroundConfig = z.infer<typeof BackgroundConfig>

@@ -10,9 +10,20 @@ const ephemeral = { anthropic: { cacheControl: { type: "ephemeral" } } } as cons
 export type MarkedPrompt = { system: SystemModelMessage; messages: ModelMessage[]; tools: ToolSet }
 
 /**
+ * Where the request that came before this one ended: the last message before the last assistant message (the
+ * reply that request received), or nothing when the conversation has no reply yet.
+ */
+function previousEnd(messages: ModelMessage[]) {
+  const reply = messages.findLastIndex((message) => message.role === "assistant")
+  return reply > 0 ? reply - 1 : undefined
+}
+
+/**
  * Marks the stable prefix for Anthropic's prompt cache, which reads only up to blocks marked with
- * `cache_control`: the last tool definition, the system prompt and the last two messages, four marks in all.
- * The transcript only grows, so each request reads what the one before it wrote and writes its own new end.
+ * `cache_control`: the last tool definition, the system prompt, the message the previous request ended
+ * with, and the last message. The transcript only grows, so the previous request's end is a prefix it wrote:
+ * this request reads it exactly, however many blocks came after it (Anthropic looks only 20 blocks back from a
+ * mark for an earlier entry, fewer than a turn delivering many results adds), and writes its own new end.
  * OpenAI caches prefixes by itself and takes no marks; other wires are sent unmarked.
  */
 export function markCache(wire: Wire, system: string, messages: ModelMessage[], tools: ToolSet): MarkedPrompt {
@@ -22,11 +33,11 @@ export function markCache(wire: Wire, system: string, messages: ModelMessage[], 
   const marked: ToolSet = {}
   for (const name of names)
     marked[name] = name === last ? { ...tools[name]!, providerOptions: ephemeral } : tools[name]!
-  const tail = messages.length - (MAX_BREAKPOINTS - 2)
+  const at = new Set([previousEnd(messages), messages.length - 1])
   return {
     system: { role: "system", content: system, providerOptions: ephemeral },
     messages: messages.map((message, i) =>
-      i >= tail
+      at.has(i)
         ? ({ ...message, providerOptions: { ...message.providerOptions, ...ephemeral } } as ModelMessage)
         : message,
     ),
