@@ -94,7 +94,7 @@ export const BackgroundConfig = z
      * Results of one idle parent reach it in one model turn while each ends within this long of the one
      * before; the window closes at once when no task of the parent is left unfinished.
      */
-    coalesce_ms: z.number().int().nonnegative().default(25),
+    coalesce_ms: z.number().int().nonnegative().default(250),
     /** The longest a coalescing window stays open after its first result, however many keep coming. */
     coalesce_max_ms: z.number().int().nonnegative().default(2000),
   })
