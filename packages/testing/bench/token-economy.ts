@@ -11,7 +11,7 @@ import { cachedFanoutResponder, economyFanout, THINKING_CLAUDE } from "./wire-ec
 
 const CHILD_MS = Number(process.env.CHILD_MS ?? 2000)
 const SIZES = (process.env.SIZES ?? "10,100").split(",").map(Number)
-const WINDOWS = (process.env.COALESCE ?? "25/0,250/0,250/2000,500/4000").split(",")
+const WINDOWS = (process.env.COALESCE ?? "25/25,250/250,250/2000,500/4000").split(",")
 const TURN_RUNS = Number(process.env.TURN_RUNS ?? 3)
 
 const anthropic = startScriptedAnthropic({ responder: cachedFanoutResponder })

@@ -55,7 +55,7 @@ export class Delivery {
     const opened = this.windowOpened.get(parentSessionID) ?? now
     this.windowOpened.set(parentSessionID, opened)
     // Each result keeps the window open another coalesce_ms, up to coalesce_max_ms after the first.
-    const wait = last ? 0 : Math.max(0, Math.min(coalesce_ms, opened + Math.max(coalesce_max_ms, coalesce_ms) - now))
+    const wait = last ? 0 : Math.max(0, Math.min(coalesce_ms, opened + coalesce_max_ms - now))
     clearTimeout(this.idleTimers.get(parentSessionID))
     this.idleTimers.set(
       parentSessionID,

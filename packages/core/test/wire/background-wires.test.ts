@@ -150,7 +150,7 @@ for (const name of WIRES) {
           })(request),
       )
       // A window longer than the test: the first result waits in it until the user speaks.
-      const { engine, directory } = w.engine({ background: { coalesce_ms: 600_000 } })
+      const { engine, directory } = w.engine({ background: { coalesce_ms: 600_000, coalesce_max_ms: 600_000 } })
       const parent = engine.store.createSession({ directory })
       await engine.runner.prompt(parent.id, say("fan"))
       const ended = engine.bus.once(
