@@ -36,3 +36,8 @@ export function stepCost(tokens: Tokens, model: ResolvedModel) {
     1_000_000
   )
 }
+
+/** Every input token a call sent: uncached, read from the cache and written to it. */
+export function allInput(tokens: Tokens) {
+  return tokens.input + tokens.cache.read + tokens.cache.write
+}
