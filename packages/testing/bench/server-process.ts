@@ -40,7 +40,7 @@ export async function launch(
         max_running: 0,
         max_running_per_session: 0,
         max_running_per_model: 0,
-        coalesce_ms: Number(process.env.COALESCE_MS ?? 25),
+        coalesce_ms: Number(process.env.COALESCE_MS ?? 250),
         ...(process.env.COALESCE_MAX_MS ? { coalesce_max_ms: Number(process.env.COALESCE_MAX_MS) } : {}),
       },
     },

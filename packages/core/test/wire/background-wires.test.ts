@@ -40,7 +40,9 @@ function checkSettings(w: Wire) {
       expect(marks.length).toBeGreaterThanOrEqual(3)
       expect(marks.length).toBeLessThanOrEqual(4)
     }
-    if (w.name === "responses") expect(body).toMatchObject({ reasoning: { effort: "low" }, max_output_tokens: 8192 })
+    if (w.name.startsWith("responses"))
+      expect(body).toMatchObject({ reasoning: { effort: "low" }, max_output_tokens: 8192 })
+    if (w.name === "responses-stateless") expect(body).toMatchObject({ store: false })
   }
 }
 
@@ -78,6 +80,11 @@ for (const name of WIRES) {
       expect(synthetic(engine, parent.id)).toHaveLength(3)
       expect(w.rejected()).toEqual([])
       checkSettings(w)
+      const lastInput = JSON.stringify((w.exchanges().at(-1)!.body as { input?: unknown } | undefined)?.input ?? [])
+      // The parent's reasoning items go back: by reference with `store` on, by their encrypted content without.
+      if (name === "responses") expect(lastInput).toMatch(/"type":"item_reference","id":"rs_/)
+      if (name === "responses-stateless")
+        expect(lastInput).toMatch(/"type":"reasoning","id":"rs_\w+","encrypted_content":"/)
       if (name !== "chat") {
         // The parent's thinking went back with the turn that carries the results.
         const last = w.calls.filter((c) => lastUser(c) === "fan").at(-1)!

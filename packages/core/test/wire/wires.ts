@@ -9,8 +9,9 @@ import { createEngine, type Engine } from "../../src/engine"
 // The engine on the three wire formats, through the real provider adapters and the scripted servers that
 // answer 400 to a request breaking the API's documented rules. Thinking is on where the format has it.
 
-export type WireName = "anthropic" | "responses" | "chat"
-export const WIRES: WireName[] = ["anthropic", "responses", "chat"]
+export type WireName = "anthropic" | "responses" | "responses-stateless" | "chat"
+/** `responses-stateless`: Responses with `store` off, reasoning sent back by its encrypted content. */
+export const WIRES: WireName[] = ["anthropic", "responses", "responses-stateless", "chat"]
 
 /** One request a wire server received: its body, and the error it answered when it refused it. */
 export type Exchange = { body: unknown; status: number; accepted: boolean; error?: string }
@@ -35,6 +36,14 @@ const MODELS: Record<WireName, { npm: string; id: string; model: Record<string, 
       cost: { input: 1, output: 8, cache_read: 0.1 },
     },
   },
+  "responses-stateless": {
+    npm: "@ai-sdk/openai",
+    id: "gpt-5",
+    model: {
+      options: { reasoningEffort: "low", store: false, include: ["reasoning.encrypted_content"] },
+      limit: { output: 8192 },
+    },
+  },
   chat: { npm: "@ai-sdk/openai-compatible", id: "scripted", model: {} },
 }
 
@@ -43,7 +52,7 @@ export function wire(name: WireName) {
   let responder: Responder = () => ({ text: "ok" })
   const route: Responder = (request) => responder(request)
   const checked = name === "anthropic" ? startScriptedAnthropic({ responder: route }) : undefined
-  const responses = name === "responses" ? startScriptedResponses({ responder: route }) : undefined
+  const responses = name.startsWith("responses") ? startScriptedResponses({ responder: route }) : undefined
   const server = checked ?? responses ?? startScriptedServer({ responder: route })
   const requests: Exchange[] | undefined = checked?.requests ?? responses?.requests
   const engines: Engine[] = []
