@@ -30,10 +30,11 @@ type AnthropicBody = {
 /** What each wire must carry on every request: the model's options, its output limit, cache marks. */
 function checkSettings(w: Wire) {
   for (const { body } of w.exchanges()) {
-    if (w.name === "anthropic") {
+    if (w.name.startsWith("anthropic")) {
       const sent = body as AnthropicBody
-      expect(sent.thinking).toEqual({ type: "enabled", budget_tokens: 2048 })
-      expect(sent.max_tokens).toBe(8192 + 2048)
+      const thinks = w.name === "anthropic"
+      expect(sent.thinking).toEqual(thinks ? { type: "enabled", budget_tokens: 2048 } : undefined)
+      expect(sent.max_tokens).toBe(thinks ? 8192 + 2048 : 8192)
       const marks = [...(sent.tools ?? []), ...(sent.system ?? []), ...sent.messages.flatMap((m) => m.content)].filter(
         (block) => block.cache_control,
       )
@@ -312,7 +313,7 @@ for (const name of WIRES) {
 
 /** A 400 in the wire's own error shape. */
 function errorBody(name: string) {
-  if (name === "anthropic")
+  if (name.startsWith("anthropic"))
     return { type: "error", error: { type: "invalid_request_error", message: "prompt is too long" } }
   return { error: { message: "prompt is too long", type: "invalid_request_error", param: null, code: null } }
 }

@@ -9,9 +9,12 @@ import { createEngine, type Engine } from "../../src/engine"
 // The engine on the three wire formats, through the real provider adapters and the scripted servers that
 // answer 400 to a request breaking the API's documented rules. Thinking is on where the format has it.
 
-export type WireName = "anthropic" | "responses" | "responses-stateless" | "chat"
-/** `responses-stateless`: Responses with `store` off, reasoning sent back by its encrypted content. */
-export const WIRES: WireName[] = ["anthropic", "responses", "responses-stateless", "chat"]
+export type WireName = "anthropic" | "anthropic-plain" | "responses" | "responses-stateless" | "chat"
+/**
+ * `anthropic-plain`: Claude with thinking off; `responses-stateless`: Responses with `store` off, reasoning sent
+ * back by its encrypted content.
+ */
+export const WIRES: WireName[] = ["anthropic", "anthropic-plain", "responses", "responses-stateless", "chat"]
 
 /** One request a wire server received: its body, and the error it answered when it refused it. */
 export type Exchange = { body: unknown; status: number; accepted: boolean; error?: string }
@@ -27,6 +30,7 @@ const MODELS: Record<WireName, { npm: string; id: string; model: Record<string, 
       cost: { input: 3, output: 15, cache_read: 0.3, cache_write: 3.75 },
     },
   },
+  "anthropic-plain": { npm: "@ai-sdk/anthropic", id: "claude-sonnet-4-5", model: { limit: { output: 8192 } } },
   responses: {
     npm: "@ai-sdk/openai",
     id: "gpt-5",
@@ -51,7 +55,7 @@ const MODELS: Record<WireName, { npm: string; id: string; model: Record<string, 
 export function wire(name: WireName) {
   let responder: Responder = () => ({ text: "ok" })
   const route: Responder = (request) => responder(request)
-  const checked = name === "anthropic" ? startScriptedAnthropic({ responder: route }) : undefined
+  const checked = name.startsWith("anthropic") ? startScriptedAnthropic({ responder: route }) : undefined
   const responses = name.startsWith("responses") ? startScriptedResponses({ responder: route }) : undefined
   const server = checked ?? responses ?? startScriptedServer({ responder: route })
   const requests: Exchange[] | undefined = checked?.requests ?? responses?.requests
