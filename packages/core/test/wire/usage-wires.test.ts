@@ -50,3 +50,12 @@ test("OpenAI Responses: cached input tokens are recorded and priced as cache rea
   // $1 input, $8 output, $0.10 cache read per million tokens.
   expect(info.cost).toBeCloseTo((400 * 1 + 10 * 8 + 600 * 0.1) / 1_000_000, 12)
 })
+
+test("OpenAI Responses: the prefix stays stable, so the next turn's input is mostly read from the cache", async () => {
+  responses.answer(() => ({ text: "an answer" }))
+  const { engine, directory } = responses.engine()
+  const session = engine.store.createSession({ directory })
+  await engine.runner.prompt(session.id, say("first"))
+  const second = (await engine.runner.prompt(session.id, say("second"))).info as AssistantMessage
+  expect(second.tokens.cache.read).toBeGreaterThan(second.tokens.input)
+})
