@@ -41,7 +41,8 @@ function assistantTurn(parts: Part[]): Turn {
   const turn: Turn = { assistant: { role: "assistant", content: [] }, results: { role: "tool", content: [] } }
   for (const part of parts) {
     if (part.type === "text" && part.text) turn.assistant.content.push({ type: "text", text: part.text })
-    if (part.type === "reasoning") {
+    // A reasoning block cut off before its end (the call failed or was aborted) was never issued whole: left out.
+    if (part.type === "reasoning" && part.time.end !== undefined) {
       // Kept with what the provider needs to accept it back: a signature, redacted data, an item id.
       const providerOptions = reasoningOptions(part.metadata)
       if (part.text || providerOptions)

@@ -49,14 +49,25 @@ const shape = (history: WithParts[]) =>
     typeof m.content === "string" ? m.content : m.content.map((c) => ("text" in c && c.text ? c.text : c.type)),
   ])
 
-test("reasoning goes back with what the provider issued with it; empty reasoning with nothing to return is dropped", () => {
+test("reasoning goes back with what the provider issued with it; empty or cut-off reasoning is left out", () => {
   const messages = toModelMessages([
     user("go"),
     assistant([
-      part({ type: "reasoning", text: "", metadata: { anthropic: { redactedData: "opaque" } }, time: { start: 0 } }),
-      part({ type: "reasoning", text: "hm", metadata: { anthropic: { signature: "sig" } }, time: { start: 0 } }),
-      part({ type: "reasoning", text: "", time: { start: 0 } }),
-      part({ type: "reasoning", text: "", metadata: { openai: { itemId: "rs_1" } }, time: { start: 0 } }),
+      part({
+        type: "reasoning",
+        text: "",
+        metadata: { anthropic: { redactedData: "opaque" } },
+        time: { start: 0, end: 1 },
+      }),
+      part({
+        type: "reasoning",
+        text: "hm",
+        metadata: { anthropic: { signature: "sig" } },
+        time: { start: 0, end: 1 },
+      }),
+      part({ type: "reasoning", text: "", time: { start: 0, end: 1 } }),
+      part({ type: "reasoning", text: "", metadata: { openai: { itemId: "rs_1" } }, time: { start: 0, end: 1 } }),
+      part({ type: "reasoning", text: "", metadata: { openai: { itemId: "rs_cut" } }, time: { start: 0 } }),
       part({ type: "text", text: "done" }),
     ]),
   ])
