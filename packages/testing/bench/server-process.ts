@@ -10,8 +10,15 @@ const root = path.join(import.meta.dir, "..", "..", "..")
 export type BenchEngine = "tandem" | "opencode"
 export type BenchEvent = { type: string; properties: Record<string, any> }
 
+/** The provider package and model entry a benchmark names as `bench/scripted` (default: OpenAI-compatible chat). */
+export type BenchProvider = { npm: string; model: Record<string, unknown> }
+
 /** A running server in an isolated home: its URL, pid, and a stop function. */
-export async function launch(engine: BenchEngine, modelURL: string) {
+export async function launch(
+  engine: BenchEngine,
+  modelURL: string,
+  provider: BenchProvider = { npm: "@ai-sdk/openai-compatible", model: {} },
+) {
   const home = mkdtempSync(path.join(os.tmpdir(), `bench-${engine}-`))
   const project = path.join(home, "project")
   mkdirSync(project)
@@ -21,10 +28,10 @@ export async function launch(engine: BenchEngine, modelURL: string) {
     small_model: "bench/scripted",
     provider: {
       bench: {
-        npm: "@ai-sdk/openai-compatible",
+        npm: provider.npm,
         name: "bench",
         options: { baseURL: modelURL, apiKey: "x" },
-        models: { scripted: { name: "scripted" } },
+        models: { scripted: { name: "scripted", ...provider.model } },
       },
     },
     tandem: {
@@ -33,7 +40,8 @@ export async function launch(engine: BenchEngine, modelURL: string) {
         max_running: 0,
         max_running_per_session: 0,
         max_running_per_model: 0,
-        coalesce_ms: Number(process.env.COALESCE_MS ?? 25),
+        coalesce_ms: Number(process.env.COALESCE_MS ?? 250),
+        ...(process.env.COALESCE_MAX_MS ? { coalesce_max_ms: Number(process.env.COALESCE_MAX_MS) } : {}),
       },
     },
   }
@@ -71,7 +79,10 @@ export async function launch(engine: BenchEngine, modelURL: string) {
     pid: child.pid,
     async stop() {
       child.kill("SIGTERM")
+      // A server busy with hundreds of sessions may take its time over SIGTERM; the benchmark does not wait for it.
+      const killer = setTimeout(() => child.kill("SIGKILL"), 5000)
       await child.exited
+      clearTimeout(killer)
       rmSync(home, { recursive: true, force: true })
     },
   }

@@ -7,10 +7,13 @@ import type { ScriptRequest } from "../src/script"
 import { fanoutResponder } from "./fanout-script"
 import { launch, post, subscribe, usage, type Server } from "./server-process"
 import { quantile } from "./stats"
+import { compareEconomy } from "./wire-economy"
 
 const CHILD_MS = Number(process.env.CHILD_MS ?? 2000)
 const SIZES = (process.env.SIZES ?? "1,10,50,100").split(",").map(Number)
 const SAMPLES = Number(process.env.SAMPLES ?? 5)
+/** Fan-out sizes of the Anthropic-wire token economy; empty to skip it. */
+const ECONOMY_SIZES = (process.env.ECONOMY_SIZES ?? "10,100").split(",").filter(Boolean).map(Number)
 const model = startScriptedServer({ responder: fanoutResponder })
 
 const isParent = (request: ScriptRequest) => request.messages.find((m) => m.role === "user")?.text.startsWith("FANOUT")
@@ -190,4 +193,5 @@ console.log(
 await servers.tandem.stop()
 await servers.opencode.stop()
 await model.stop()
+if (ECONOMY_SIZES.length) await compareEconomy(ECONOMY_SIZES, CHILD_MS)
 process.exit(0)

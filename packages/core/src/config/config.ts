@@ -23,8 +23,13 @@ export const ModelConfig = z
   .object({
     id: z.string().optional(),
     name: z.string().optional(),
-    cost: z.object({ input: z.number(), output: z.number(), cache_read: z.number().optional() }).partial().optional(),
+    cost: z
+      .object({ input: z.number(), output: z.number(), cache_read: z.number(), cache_write: z.number() })
+      .partial()
+      .optional(),
     limit: z.object({ context: z.number(), output: z.number() }).partial().optional(),
+    /** Options of the model's calls, sent as the provider's provider options (Anthropic `thinking`, OpenAI `reasoningEffort`…). */
+    options: z.record(z.string(), z.unknown()).optional(),
   })
   .loose()
 
@@ -85,8 +90,13 @@ export const BackgroundConfig = z
     max_attempts: z.number().int().positive().default(3),
     /** Minimum interval between task.progress events of one task. */
     progress_interval_ms: z.number().int().nonnegative().default(250),
-    /** Results of one parent that end within this window reach it in one model turn. */
-    coalesce_ms: z.number().int().nonnegative().default(25),
+    /**
+     * Results of one idle parent reach it in one model turn while each ends within this long of the one
+     * before; the window closes at once when no task of the parent is left unfinished.
+     */
+    coalesce_ms: z.number().int().nonnegative().default(250),
+    /** The longest a coalescing window stays open after its first result, however many keep coming. */
+    coalesce_max_ms: z.number().int().nonnegative().default(2000),
   })
   .loose()
 export type BackgroundConfig = z.infer<typeof BackgroundConfig>

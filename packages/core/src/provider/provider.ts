@@ -4,13 +4,17 @@ import { createOpenAI } from "@ai-sdk/openai"
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible"
 import type { Config, ProviderConfig } from "../config/config"
 import type { ModelRef } from "../session/message"
+import { callSettings, type CallSettings } from "./call-settings"
 
 /** A model the engine can call, with what it costs per million tokens. */
 export type ResolvedModel = {
   providerID: string
   modelID: string
   language: LanguageModel
-  cost: { input: number; output: number; cacheRead: number }
+  /** Prices per million tokens: input not read from or written to a cache, output, cache reads and writes. */
+  cost: { input: number; output: number; cacheRead: number; cacheWrite: number }
+  /** Provider options, output limit and wire format of every call. */
+  call: CallSettings
 }
 
 /** Builds a language model for a provider block; `scripted` and other built-ins are passed in. */
@@ -137,6 +141,12 @@ export function resolveModel(
     providerID,
     modelID,
     language,
-    cost: { input: model?.cost?.input ?? 0, output: model?.cost?.output ?? 0, cacheRead: model?.cost?.cache_read ?? 0 },
+    cost: {
+      input: model?.cost?.input ?? 0,
+      output: model?.cost?.output ?? 0,
+      cacheRead: model?.cost?.cache_read ?? 0,
+      cacheWrite: model?.cost?.cache_write ?? 0,
+    },
+    call: callSettings(language, block, model),
   }
 }

@@ -2,10 +2,12 @@ import { streamText, type ModelMessage, type ToolSet } from "ai"
 import { ascending } from "../id/id"
 import type { ResolvedModel } from "../provider/provider"
 import { toSdkTool } from "../tool/sdk-tool"
+import { markCache } from "./cache-marks"
 import type { Tool, ToolContext } from "../tool/tool"
 import type { AssistantMessage, TextPart, ReasoningPart, ToolPart, Tokens } from "./message"
 import { outputLengthError, toMessageError, type MessageError } from "./message-error"
 import { classify, type RetryDecision } from "./retry"
+import { mergeMetadata } from "./reasoning-metadata"
 import { StepToolCalls } from "./step-tool-calls"
 import { stepCost, tokensOf } from "./step-usage"
 import type { Store } from "./store"
@@ -53,11 +55,15 @@ export async function runStep(input: StepInput): Promise<StepResult> {
   let executed = false
 
   try {
+    const { call } = input.model
+    const prompt = markCache(call.wire, input.system.join("\n\n"), input.messages, sdkTools)
     const result = streamText({
       model: input.model.language,
-      system: input.system.join("\n\n"),
-      messages: input.messages,
-      tools: sdkTools,
+      system: prompt.system,
+      messages: prompt.messages,
+      tools: prompt.tools,
+      providerOptions: call.providerOptions,
+      maxOutputTokens: call.maxOutputTokens,
       temperature: input.temperature,
       abortSignal: abort,
       maxRetries: 0,
@@ -90,6 +96,7 @@ export async function runStep(input: StepInput): Promise<StepResult> {
             id: ascending("part"),
             type: "reasoning",
             text: "",
+            metadata: mergeMetadata(undefined, chunk.providerMetadata),
             time: { start: Date.now() },
           }
           reasonings.set(chunk.id, store.upsertPart(part) as ReasoningPart)
@@ -97,14 +104,19 @@ export async function runStep(input: StepInput): Promise<StepResult> {
         }
         case "reasoning-delta": {
           const part = reasonings.get(chunk.id)
-          if (!part || !chunk.text) break
+          if (!part) break
+          // A signature (Anthropic) comes as a delta with no text: kept, to send the thinking back.
+          part.metadata = mergeMetadata(part.metadata, chunk.providerMetadata)
+          if (!chunk.text) break
           part.text += chunk.text
           store.delta(part, "text", chunk.text)
           break
         }
         case "reasoning-end": {
           const part = reasonings.get(chunk.id)
-          if (part) store.upsertPart({ ...part, time: { start: part.time.start, end: Date.now() } })
+          if (!part) break
+          const metadata = mergeMetadata(part.metadata, chunk.providerMetadata)
+          store.upsertPart({ ...part, metadata, time: { start: part.time.start, end: Date.now() } })
           break
         }
         case "tool-input-start":

@@ -1,5 +1,6 @@
-import type { ModelMessage } from "ai"
-import type { ToolPart, WithParts } from "./message"
+import type { AssistantModelMessage, ModelMessage, ToolModelMessage } from "ai"
+import type { Part, ToolPart, WithParts } from "./message"
+import { reasoningOptions } from "./reasoning-metadata"
 
 /** What the model is told about a tool call that never finished (the process stopped, say). */
 export const INTERRUPTED_TOOL = "The tool did not finish: its run was interrupted."
@@ -11,29 +12,88 @@ function toolResult(part: ToolPart) {
   return { type: "error-text" as const, value: INTERRUPTED_TOOL }
 }
 
+/** A message that only carries delivered background results (see docs/background.md). */
+function isDelivery(parts: Part[]) {
+  return parts.length > 0 && parts.every((part) => part.type === "tool" && part.metadata?.synthetic === true)
+}
+
+type Turn = { assistant: AssistantModelMessage & { content: unknown[] }; results: ToolModelMessage }
+
+function addTools(turn: Turn, parts: Part[]) {
+  for (const part of parts) {
+    if (part.type !== "tool") continue
+    turn.assistant.content.push({
+      type: "tool-call",
+      toolCallId: part.callID,
+      toolName: part.tool,
+      input: part.state.input,
+    })
+    turn.results.content.push({
+      type: "tool-result",
+      toolCallId: part.callID,
+      toolName: part.tool,
+      output: toolResult(part),
+    })
+  }
+}
+
+function assistantTurn(parts: Part[]): Turn {
+  const turn: Turn = { assistant: { role: "assistant", content: [] }, results: { role: "tool", content: [] } }
+  for (const part of parts) {
+    if (part.type === "text" && part.text) turn.assistant.content.push({ type: "text", text: part.text })
+    // A reasoning block cut off before its end (the call failed or was aborted) was never issued whole: left out.
+    if (part.type === "reasoning" && part.time.end !== undefined) {
+      // Kept with what the provider needs to accept it back: a signature, redacted data, an item id.
+      const providerOptions = reasoningOptions(part.metadata)
+      if (part.text || providerOptions)
+        turn.assistant.content.push({ type: "reasoning", text: part.text, providerOptions })
+    }
+    if (part.type === "tool") addTools(turn, [part])
+  }
+  return turn
+}
+
 /**
- * The stored transcript as AI SDK model messages. Appending to the transcript only ever
- * appends to this list, so a provider's prompt cache stays valid.
+ * The stored transcript as AI SDK model messages. Appending to the transcript only ever appends to this
+ * list, so a provider's prompt cache stays valid.
+ *
+ * Delivered background results join the turn they arrive in: their calls go after the tool calls of the
+ * last assistant message, their results after that message's results. So the assistant message whose calls
+ * the request's last results answer is always one the model wrote, thinking block first, as Anthropic
+ * requires with thinking on; OpenAI's reasoning items stay right before the items that followed them. A
+ * delivery with no assistant message since the last user message is sent as the user's side of the
+ * conversation instead: the result text just before that message, which stays last, so the model answers
+ * the user with the result in view.
  */
 export function toModelMessages(history: WithParts[]): ModelMessage[] {
-  const out: ModelMessage[] = []
+  const out: (ModelMessage | Turn)[] = []
+  let open: Turn | undefined
   for (const { info, parts } of history) {
     if (info.role === "user") {
+      open = undefined
       const text = parts.flatMap((part) => (part.type === "text" && !part.ignored ? [part.text] : []))
       if (text.length) out.push({ role: "user", content: text.map((value) => ({ type: "text", text: value })) })
       continue
     }
-    const content: Extract<ModelMessage, { role: "assistant" }>["content"] & unknown[] = []
-    const results: Extract<ModelMessage, { role: "tool" }>["content"] = []
-    for (const part of parts) {
-      if (part.type === "text" && part.text) content.push({ type: "text", text: part.text })
-      if (part.type === "reasoning" && part.text) content.push({ type: "reasoning", text: part.text })
-      if (part.type !== "tool") continue
-      content.push({ type: "tool-call", toolCallId: part.callID, toolName: part.tool, input: part.state.input })
-      results.push({ type: "tool-result", toolCallId: part.callID, toolName: part.tool, output: toolResult(part) })
+    if (isDelivery(parts) && open) {
+      addTools(open, parts)
+      continue
     }
-    if (content.length) out.push({ role: "assistant", content })
-    if (results.length) out.push({ role: "tool", content: results })
+    if (isDelivery(parts)) {
+      const results = parts.flatMap((part) => (part.type === "tool" ? [toolResult(part).value] : []))
+      const delivered: ModelMessage = { role: "user", content: results.map((text) => ({ type: "text", text })) }
+      const last = out.at(-1)
+      if (last && "role" in last && last.role === "user") out.splice(-1, 0, delivered)
+      else out.push(delivered)
+      continue
+    }
+    const turn = assistantTurn(parts)
+    if (!turn.assistant.content.length) continue
+    out.push(turn)
+    open = turn
   }
-  return out
+  return out.flatMap((entry) => {
+    if (!("assistant" in entry)) return [entry]
+    return entry.results.content.length ? [entry.assistant, entry.results] : [entry.assistant]
+  })
 }

@@ -27,6 +27,8 @@ export type DeliveryDeps = {
  */
 export class Delivery {
   private idleTimers = new Map<string, ReturnType<typeof setTimeout>>()
+  /** When the open coalescing window of a parent received its first result. */
+  private windowOpened = new Map<string, number>()
   private closed = false
 
   constructor(private readonly deps: DeliveryDeps) {}
@@ -39,20 +41,25 @@ export class Delivery {
 
   /**
    * A result is waiting for `parentSessionID`: a busy loop drains it at its next step boundary;
-   * an idle parent gets it after `coalesce_ms`, so results that end close together go in one
-   * turn. When no task of the parent is left unfinished, nothing more can join the turn, and
-   * what waits is delivered at once.
+   * an idle parent gets it once no other result has come for `coalesce_ms` (at most
+   * `coalesce_max_ms` after the first), so results that end close together go in one turn. When
+   * no task of the parent is left unfinished, nothing more can join the turn, and what waits is
+   * delivered at once.
    */
   arrived(parentSessionID: string) {
     if (this.closed) return
     if (this.deps.runner.isBusy(parentSessionID)) return
     const last = !this.deps.ledger.hasUnfinished(parentSessionID)
-    const waiting = this.idleTimers.get(parentSessionID)
-    if (waiting && !last) return
-    clearTimeout(waiting)
+    const { coalesce_ms, coalesce_max_ms } = this.deps.settings
+    const now = Date.now()
+    const opened = this.windowOpened.get(parentSessionID) ?? now
+    this.windowOpened.set(parentSessionID, opened)
+    // Each result keeps the window open another coalesce_ms, up to coalesce_max_ms after the first.
+    const wait = last ? 0 : Math.max(0, Math.min(coalesce_ms, opened + coalesce_max_ms - now))
+    clearTimeout(this.idleTimers.get(parentSessionID))
     this.idleTimers.set(
       parentSessionID,
-      setTimeout(() => this.deliverToIdle(parentSessionID), last ? 0 : this.deps.settings.coalesce_ms),
+      setTimeout(() => this.deliverToIdle(parentSessionID), wait),
     )
   }
 
@@ -66,11 +73,13 @@ export class Delivery {
     this.closed = true
     for (const timer of this.idleTimers.values()) clearTimeout(timer)
     this.idleTimers.clear()
+    this.windowOpened.clear()
   }
 
   private deliverToIdle(parentSessionID: string) {
     const { runner, settings, changes } = this.deps
     this.idleTimers.delete(parentSessionID)
+    this.windowOpened.delete(parentSessionID)
     if (runner.isBusy(parentSessionID)) return
     if (!this.deliver(parentSessionID, "idle")) return
     if (settings.resume_parent && this.canResume(parentSessionID)) void runner.resume(parentSessionID)

@@ -1,3 +1,4 @@
+import { allInput } from "../session/step-usage"
 import type { TaskInfo } from "./task-info"
 import type { TaskChanges } from "./worktree"
 
@@ -46,7 +47,7 @@ export function resultText(task: TaskInfo, maxChars: number) {
   const lines = [
     head,
     `<description>${task.description}</description>`,
-    `<usage steps="${usage.steps}" input_tokens="${usage.tokens.input}" output_tokens="${usage.tokens.output}" cost="${usage.cost.toFixed(6)}" duration_ms="${duration}"/>`,
+    `<usage steps="${usage.steps}" input_tokens="${allInput(usage.tokens)}" output_tokens="${usage.tokens.output}" cost="${usage.cost.toFixed(6)}" duration_ms="${duration}"/>`,
   ]
   if (task.reason) lines.push(`<stopped>${task.reason}</stopped>`)
   if (task.error) lines.push(`<error>${task.error}</error>`)

@@ -3,6 +3,7 @@ import { addTokens, emptyTokens, type Part } from "../session/message"
 import type { TaskProgress } from "./events"
 import type { TaskInfo, TaskUsage } from "./task-info"
 import type { TaskStop } from "./task-outcome"
+import { allInput } from "../session/step-usage"
 
 /** A running task's figures, kept in memory while it runs; the ledger holds what must survive. */
 export class LiveTask {
@@ -33,9 +34,9 @@ export class LiveTask {
     }
   }
 
-  /** Input and output tokens spent so far, as the token budget counts them. */
+  /** Input (cached or not) and output tokens spent so far, as the token budget counts them. */
   spentTokens() {
-    return this.tokens.input + this.tokens.output
+    return allInput(this.tokens) + this.tokens.output
   }
 
   usage(): TaskUsage {

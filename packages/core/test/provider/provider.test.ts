@@ -63,3 +63,50 @@ test("a model reference and its key go both ways; the model part may hold slashe
   })
   expect(modelKey(parseModelRef("openrouter/anthropic/claude"))).toBe("openrouter/anthropic/claude")
 })
+
+test("model and provider options reach every call as the adapter's provider options; limit.output caps output", () => {
+  const config: Config = {
+    provider: {
+      claude: {
+        npm: "@ai-sdk/anthropic",
+        options: { apiKey: "a", baseURL: "http://127.0.0.1:1/v1", headers: { x: "y" }, sendReasoning: true, beta: 1 },
+        models: {
+          sonnet: {
+            id: "claude-sonnet-4-5",
+            limit: { context: 200_000, output: 8192 },
+            options: { thinking: { type: "enabled", budgetTokens: 2048 }, beta: 2, somethingNew: { kept: [1, 2] } },
+          },
+        },
+      },
+      gpt: {
+        npm: "@ai-sdk/openai",
+        options: { apiKey: "o" },
+        models: { five: { options: { reasoningEffort: "high" } } },
+      },
+      local: { npm: "@ai-sdk/openai-compatible", options: { baseURL: "http://x/v1" }, models: { plain: {} } },
+    },
+  }
+  const claude = resolveModel("claude/sonnet", config, {}, {})
+  expect(claude.call).toEqual({
+    wire: "anthropic",
+    providerOptions: {
+      anthropic: {
+        sendReasoning: true,
+        beta: 2,
+        thinking: { type: "enabled", budgetTokens: 2048 },
+        somethingNew: { kept: [1, 2] },
+      },
+    },
+    maxOutputTokens: 8192,
+  })
+  expect(resolveModel("gpt/five", config, {}, {}).call).toEqual({
+    wire: "responses",
+    providerOptions: { openai: { reasoningEffort: "high" } },
+    maxOutputTokens: undefined,
+  })
+  expect(resolveModel("local/plain", config, {}, {}).call).toEqual({
+    wire: "chat",
+    providerOptions: {},
+    maxOutputTokens: undefined,
+  })
+})

@@ -29,7 +29,7 @@ function open(dbFile: string, directory: string) {
     responder,
     dbFile,
     directory,
-    config: { tandem: { background: { coalesce_ms: 5_000 } } },
+    config: { tandem: { background: { coalesce_ms: 5_000, coalesce_max_ms: 5_000 } } },
   })
   engines.push(engine)
   return engine

@@ -139,7 +139,7 @@ test("the last unfinished task's result is delivered at once, without waiting fo
       "CHILD only": answersWhenReleased(child, "only result"),
     }),
     // A window far longer than the test may run: only the last-result rule can deliver in time.
-    { coalesce_ms: 600_000 },
+    { coalesce_ms: 600_000, coalesce_max_ms: 600_000 },
   )
   const parent = engine.store.createSession({ directory })
   await engine.runner.prompt(parent.id, say("fan"))
@@ -178,4 +178,29 @@ test("exactly once: twenty concurrent completions, each delivered once, none twi
   expect(engine.background.list(parent.id).every((t) => t.delivery === "delivered" && t.state === "completed")).toBe(
     true,
   )
+})
+
+test("a coalescing window closes coalesce_max_ms after its first result, however long coalesce_ms is", async () => {
+  const first = gate()
+  const never = gate()
+  const { engine, directory } = setup(
+    byPrompt({
+      fan: dispatcher([background("CHILD first"), background("CHILD never")], "dispatched", () => ({
+        text: "one in",
+      })),
+      "CHILD first": answersWhenReleased(first, "first result"),
+      "CHILD never": answersWhenReleased(never, "unreachable"),
+    }),
+    // coalesce_ms alone would hold the result past the test; the cap delivers it, with a sibling still running.
+    { coalesce_ms: 600_000, coalesce_max_ms: 20 },
+  )
+  const parent = engine.store.createSession({ directory })
+  await engine.runner.prompt(parent.id, say("fan"))
+  const delivered = engine.bus.once(TaskDelivered)
+  first.release()
+  expect(await delivered).toMatchObject({ via: "idle" })
+  await idleAfter(engine, parent.id)
+  expect(texts(engine, parent.id).at(-1)).toBe("one in")
+  expect(engine.background.list(parent.id).find((t) => t.description === "CHILD never")?.state).toBe("running")
+  never.release()
 })
