@@ -62,7 +62,8 @@ export function createEngine(options: EngineOptions) {
   const status = new StatusTracker(bus)
   const permissions = new Permissions(bus, () => interactive)
   const agents = loadAgents(config, directory)
-  const workspaces = new Workspaces({ directory, root: path.join(dataDirectory(env), "worktrees") })
+  const root = path.join(dataDirectory(env), "worktrees")
+  const workspaces = new Workspaces({ directory, root, spares: settings.background.spare_worktrees })
   const models = new ModelCache(config, builtins, env, timedFetch(deadlinesOf(settings.retry)))
 
   const runner = new SessionRunner({
@@ -141,6 +142,7 @@ export function createEngine(options: EngineOptions) {
       await background.close()
       for (const sessionID of Object.keys(status.all())) runner.abort(sessionID)
       await runner.settle()
+      await workspaces.close()
       writes.close()
       owners.stop()
       db.close()

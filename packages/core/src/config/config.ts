@@ -87,6 +87,8 @@ export const BackgroundConfig = z
     progress_interval_ms: z.number().int().nonnegative().default(250),
     /** Results of one parent that end within this window reach it in one model turn. */
     coalesce_ms: z.number().int().nonnegative().default(25),
+    /** Worktrees kept ready per repository once an isolated child has started there (0 = none). */
+    spare_worktrees: z.number().int().nonnegative().default(2),
   })
   .loose()
 export type BackgroundConfig = z.infer<typeof BackgroundConfig>

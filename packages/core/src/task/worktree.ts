@@ -72,22 +72,43 @@ async function head(top: string) {
 /**
  * Creates the worktree of task `id` under `root` from the current state of `directory`: HEAD
  * plus its uncommitted changes, on branch `tandem/<id>`. The child works in the same subfolder
- * of it as `directory` is of its repository.
+ * of it as `directory` is of its repository. `spare` (`task/spares.ts`) hands over a worktree
+ * made ahead of time: it is switched to the new branch, which rewrites only the files that
+ * differ, and moved into place; without one, or when that fails, the worktree is checked out
+ * from scratch.
  */
 export async function createWorktree(
   directory: string,
   root: string,
   id: string,
+  spare?: (top: string) => Promise<string | undefined>,
 ): Promise<{ ok: true; worktree: WorktreeInfo } | { ok: false; error: string }> {
   const repo = await repositoryOf(directory)
   if (!repo) return { ok: false, error: `isolation "worktree" needs a git repository, and ${directory} is not in one` }
   const base = await snapshot(repo.top, await head(repo.top), `tandem: start of ${id}`)
   const folder = path.join(root, id)
   const branch = `tandem/${id}`
+  const worktree = { path: folder, branch, base, directory: path.join(folder, repo.prefix), parent: directory }
+  const ready = await spare?.(repo.top)
+  if (ready && (await fromSpare(repo.top, ready, worktree))) return { ok: true, worktree }
   const added = await git(repo.top, ["worktree", "add", "-q", "-b", branch, folder, base])
   if (added.code !== 0) return { ok: false, error: `could not create the worktree: ${added.stderr.trim()}` }
-  const worktree = { path: folder, branch, base, directory: path.join(folder, repo.prefix), parent: directory }
   return { ok: true, worktree }
+}
+
+/**
+ * Turns a spare into `worktree`: a forced switch to its new branch at its base (tracked files
+ * that differ are rewritten, nothing of the spare's carried over) and a move to its folder. A
+ * spare that cannot be used is removed.
+ */
+async function fromSpare(top: string, spare: string, worktree: WorktreeInfo) {
+  const switched = await git(spare, ["checkout", "-q", "-f", "-b", worktree.branch, worktree.base])
+  const moved = switched.code === 0 && (await git(top, ["worktree", "move", spare, worktree.path])).code === 0
+  if (moved) return true
+  await git(top, ["worktree", "remove", "--force", "--force", spare])
+  await rm(spare, { recursive: true, force: true })
+  if (switched.code === 0) await git(top, ["branch", "-D", "-q", worktree.branch])
+  return false
 }
 
 /** Commits everything in the worktree on its branch; returns the branch's tip. */
