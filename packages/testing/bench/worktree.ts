@@ -167,5 +167,7 @@ console.log(`\n${CHILDREN} isolated children, each writing one file and editing 
 console.log(
   `  all delivered in ${ms(total)} ms; merged back: ${applied}/${CHILDREN}; changes in the tree: ${present}/${CHILDREN}`,
 )
-console.log(`  left behind once the engine is closed: ${worktrees} worktrees, ${branches ? branches.split("\n").length : 0} tandem/* branches`)
+console.log(
+  `  left behind once the engine is closed: ${worktrees} worktrees, ${branches ? branches.split("\n").length : 0} tandem/* branches`,
+)
 rmSync(scratch, { recursive: true, force: true })
