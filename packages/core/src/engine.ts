@@ -64,6 +64,7 @@ export function createEngine(options: EngineOptions) {
   const agents = loadAgents(config, directory)
   const root = path.join(dataDirectory(env), "worktrees")
   const workspaces = new Workspaces({ directory, root, spares: settings.background.spare_worktrees })
+  if ([...agents.values()].some((agent) => agent.isolation === "worktree")) void workspaces.warm(directory)
   const models = new ModelCache(config, builtins, env, timedFetch(deadlinesOf(settings.retry)))
 
   const runner = new SessionRunner({

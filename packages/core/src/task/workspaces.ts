@@ -137,6 +137,12 @@ export class Workspaces {
     return this.swept
   }
 
+  /** Starts making spares of `directory`'s repository ahead of its first isolated child (none outside git). */
+  async warm(directory: string) {
+    const repo = await repositoryOf(directory)
+    if (repo) this.spares.fill(repo.top)
+  }
+
   /** Removes the spare worktrees, after the creations and merge-backs under way. */
   async close() {
     await this.queue

@@ -99,3 +99,14 @@ test("the sweep at start removes the spares of a process that is gone, registere
   expect(existsSync(path.join(root, ".spare", `${dead}-1-x`))).toBe(false)
   await workspaces.close()
 })
+
+test("an engine whose agents isolate by default keeps spares ready from its start, and removes them when closed", async () => {
+  const directory = repository({ "a.txt": "a\n" })
+  const { testEngine } = await import("@tandem/testing/fixture")
+  const config = { agent: { worker: { mode: "subagent" as const, isolation: "worktree" as const } } }
+  const { engine } = testEngine({ responder: () => ({ text: "ok" }), directory, config })
+  for (let i = 0; i < 500 && spareWorktrees(directory) < 2; i++) await Bun.sleep(20)
+  expect(spareWorktrees(directory)).toBe(2)
+  await engine.close()
+  expect(spareWorktrees(directory)).toBe(0)
+})
