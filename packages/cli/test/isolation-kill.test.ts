@@ -13,7 +13,11 @@ import { startServe } from "./serve-process"
 /** Response bodies are asserted on, not typed. */
 type Json = any
 
-const hold = gate()
+const holds = new Map<string, ReturnType<typeof gate>>()
+const held = (tag: string) => {
+  if (!holds.has(tag)) holds.set(tag, gate())
+  return holds.get(tag)!
+}
 const isolated = (tag: string, n: number) =>
   Array.from({ length: n }, (_, i) => ({
     name: "task",
@@ -35,7 +39,7 @@ async function respond(request: ScriptRequest): Promise<Turn> {
     // The "write" children write their file first; every child then waits until released.
     if (tag === "write" && !tools)
       return { toolCalls: [{ name: "write", input: { filePath: `child-${i}.txt`, content: `from ${i}\n` } }] }
-    await hold.promise
+    await held(tag!).promise
     return { text: `result of ${tag} ${i}` }
   }
   const fan = /^FAN (\w+) (\d+)$/.exec(said)
@@ -47,7 +51,7 @@ const model = startScriptedServer({ responder: respond })
 const processes: ReturnType<typeof Bun.spawn>[] = []
 afterAll(async () => {
   for (const child of processes) child.kill("SIGKILL")
-  hold.release()
+  for (const hold of holds.values()) hold.release()
   await model.stop()
 })
 
@@ -115,7 +119,7 @@ async function killMidRun(tag: string, maxAttempts: number, ready: (directory: s
   first.child.kill("SIGKILL")
   await first.child.exited
   expect(worktrees(directory).length).toBeGreaterThanOrEqual(2)
-  hold.release()
+  held(tag).release()
   const second = await start(directory, data)
   const tasks = await until(
     () => second.call("GET", `/session/${parent.id}/task`),

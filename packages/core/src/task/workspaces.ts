@@ -54,7 +54,8 @@ export class Workspaces {
   async create(parentDirectory: string, id: string) {
     await mkdir(this.deps.root, { recursive: true })
     const spare = (top: string) => this.spares.take(top)
-    return this.serial(() => createWorktree(parentDirectory, this.deps.root, id, spare)).catch((error: Error) => ({
+    const serial = <T>(fn: () => Promise<T>) => this.serial(fn)
+    return createWorktree(parentDirectory, this.deps.root, id, spare, serial).catch((error: Error) => ({
       ok: false as const,
       error: error.message,
     }))

@@ -75,22 +75,24 @@ async function head(top: string) {
  * of it as `directory` is of its repository. `spare` (`task/spares.ts`) hands over a worktree
  * made ahead of time: it is switched to the new branch, which rewrites only the files that
  * differ, and moved into place; without one, or when that fails, the worktree is checked out
- * from scratch.
+ * from scratch. `serial` runs the steps that read the parent's tree or could meet a `git worktree
+ * prune` (the snapshot, the move) one at a time with merge-backs; the checkouts run outside it.
  */
 export async function createWorktree(
   directory: string,
   root: string,
   id: string,
   spare?: (top: string) => Promise<string | undefined>,
+  serial: Serial = (fn) => fn(),
 ): Promise<{ ok: true; worktree: WorktreeInfo } | { ok: false; error: string }> {
   const repo = await repositoryOf(directory)
   if (!repo) return { ok: false, error: `isolation "worktree" needs a git repository, and ${directory} is not in one` }
-  const base = await snapshot(repo.top, await head(repo.top), `tandem: start of ${id}`)
+  const base = await serial(async () => snapshot(repo.top, await head(repo.top), `tandem: start of ${id}`))
   const folder = path.join(root, id)
   const branch = `tandem/${id}`
   const worktree = { path: folder, branch, base, directory: path.join(folder, repo.prefix), parent: directory }
   const ready = await spare?.(repo.top)
-  if (ready && (await fromSpare(repo.top, ready, worktree))) return { ok: true, worktree }
+  if (ready && (await fromSpare(repo.top, ready, worktree, serial))) return { ok: true, worktree }
   const added = await git(repo.top, ["worktree", "add", "-q", "-b", branch, folder, base])
   if (added.code !== 0) return { ok: false, error: `could not create the worktree: ${added.stderr.trim()}` }
   return { ok: true, worktree }
@@ -101,15 +103,19 @@ export async function createWorktree(
  * that differ are rewritten, nothing of the spare's carried over) and a move to its folder. A
  * spare that cannot be used is removed.
  */
-async function fromSpare(top: string, spare: string, worktree: WorktreeInfo) {
+async function fromSpare(top: string, spare: string, worktree: WorktreeInfo, serial: Serial) {
   const switched = await git(spare, ["checkout", "-q", "-f", "-b", worktree.branch, worktree.base])
-  const moved = switched.code === 0 && (await git(top, ["worktree", "move", spare, worktree.path])).code === 0
+  const move = () => git(top, ["worktree", "move", spare, worktree.path])
+  const moved = switched.code === 0 && (await serial(move)).code === 0
   if (moved) return true
   await git(top, ["worktree", "remove", "--force", "--force", spare])
   await rm(spare, { recursive: true, force: true })
   if (switched.code === 0) await git(top, ["branch", "-D", "-q", worktree.branch])
   return false
 }
+
+/** Runs `fn` when the caller's other git work on the repository lets it. */
+export type Serial = <T>(fn: () => Promise<T>) => Promise<T>
 
 /** Commits everything in the worktree on its branch; returns the branch's tip. */
 async function commitAll(worktree: WorktreeInfo) {
