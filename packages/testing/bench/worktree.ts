@@ -16,6 +16,7 @@ import path from "node:path"
 const FILES = Number(process.env.FILES ?? 5000)
 const RUNS = Number(process.env.RUNS ?? 10)
 const CHILDREN = Number(process.env.CHILDREN ?? 10)
+const SETTLE_MS = Number(process.env.SETTLE_MS ?? 1000)
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), "tandem-bench-worktree-"))
 process.env.XDG_DATA_HOME = path.join(scratch, "data")
@@ -77,6 +78,8 @@ for (let run = 0; run < RUNS; run++) {
   // With a spare made ahead of time (as the pool does in the background), once it is ready.
   spares.fill(directory)
   const [ready] = await timed(() => spares.take(directory))
+  // A pool's spare was made well before the dispatch that takes it: let its checkout's writes settle.
+  await Bun.sleep(SETTLE_MS)
   const [made, fromSpare] = await timed(() => createWorktree(directory, root, `tsk_warm_${run}`, async () => ready))
   if (!made.ok) throw new Error(made.error)
   warm.push(fromSpare)

@@ -54,8 +54,9 @@ export class Workspaces {
   async create(parentDirectory: string, id: string) {
     await mkdir(this.deps.root, { recursive: true })
     const spare = (top: string) => this.spares.take(top)
-    const serial = <T>(fn: () => Promise<T>) => this.serial(fn)
-    return createWorktree(parentDirectory, this.deps.root, id, spare, serial).catch((error: Error) => ({
+    // One at a time, in the order of the calls, with merge-backs: a task's place in the queue
+    // follows its call, and the snapshot never sees a merge half written.
+    return this.serial(() => createWorktree(parentDirectory, this.deps.root, id, spare)).catch((error: Error) => ({
       ok: false as const,
       error: error.message,
     }))
