@@ -31,16 +31,12 @@ export class SpareWorktrees {
    */
   async take(top: string): Promise<string | undefined> {
     if (this.size <= 0 || this.closed) return undefined
-    let spare = this.ready.get(top)?.shift()
-    if (!spare) {
-      const next = this.making.get(top)?.find((made) => !made.claimed)
-      if (next) {
-        next.claimed = true
-        spare = await next.promise
-      }
-    }
+    const spare = this.ready.get(top)?.shift()
+    const next = spare ? undefined : this.making.get(top)?.find((made) => !made.claimed)
+    if (next) next.claimed = true
+    // The replacement starts now, not once the claimed spare is done.
     this.fill(top)
-    return spare
+    return spare ?? (await next?.promise)
   }
 
   /** Starts making spares of `top` until `size` are ready or on their way. */

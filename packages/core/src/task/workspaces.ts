@@ -52,11 +52,15 @@ export class Workspaces {
 
   /** Creates task `id`'s worktree from `parentDirectory`'s current state; an error value when it cannot. */
   async create(parentDirectory: string, id: string) {
-    await mkdir(this.deps.root, { recursive: true })
     const spare = (top: string) => this.spares.take(top)
-    // One at a time, in the order of the calls, with merge-backs: a task's place in the queue
-    // follows its call, and the snapshot never sees a merge half written.
-    return this.serial(() => createWorktree(parentDirectory, this.deps.root, id, spare)).catch((error: Error) => ({
+    // One at a time, in the order of the calls (nothing awaited before joining the queue), with
+    // merge-backs: a task's place in the scheduler follows its call, and the snapshot never sees
+    // a merge half written.
+    const create = async () => {
+      await mkdir(this.deps.root, { recursive: true })
+      return createWorktree(parentDirectory, this.deps.root, id, spare)
+    }
+    return this.serial(create).catch((error: Error) => ({
       ok: false as const,
       error: error.message,
     }))
