@@ -1,6 +1,8 @@
 import { existsSync } from "node:fs"
 import { mkdir } from "node:fs/promises"
 import path from "node:path"
+import type { AgentInfo } from "../agent/agent"
+import type { BackgroundConfig } from "../config/config"
 import { FileVersions } from "../tool/file-versions"
 import { git } from "./git"
 import { SpareWorktrees } from "./spares"
@@ -14,6 +16,21 @@ import {
   type TaskChanges,
   type WorktreeInfo,
 } from "./worktree"
+
+/**
+ * The engine's workspaces: `settings.spare_worktrees` spares per repository, made from the start
+ * when one of `agents` isolates by default.
+ */
+export function workspacesOf(
+  directory: string,
+  root: string,
+  settings: Pick<BackgroundConfig, "spare_worktrees">,
+  agents: Map<string, Pick<AgentInfo, "isolation">>,
+) {
+  const workspaces = new Workspaces({ directory, root, spares: settings.spare_worktrees })
+  if ([...agents.values()].some((agent) => agent.isolation === "worktree")) void workspaces.warm(directory)
+  return workspaces
+}
 
 /** What a start found of worktrees a stopped process left: removed, and branches kept for their changes. */
 export type SweepReport = { removed: string[]; keptBranches: string[]; spares: string[] }
