@@ -17,7 +17,7 @@ import { BackgroundTasks } from "./task/background"
 import { Ledger } from "./task/ledger"
 import { Owners, ownersOf } from "./task/owners"
 import { Subagents } from "./task/subagents"
-import { Workspaces } from "./task/workspaces"
+import { workspacesOf } from "./task/workspaces"
 import { fileTools, ToolRegistry } from "./tool/registry"
 import { createTaskTool, DEFAULT_SUBAGENT_DEPTH, taskLimits } from "./tool/task"
 import { createTaskCancelTool, createTaskStatusTool } from "./tool/task-control"
@@ -62,7 +62,7 @@ export function createEngine(options: EngineOptions) {
   const status = new StatusTracker(bus)
   const permissions = new Permissions(bus, () => interactive)
   const agents = loadAgents(config, directory)
-  const workspaces = new Workspaces({ directory, root: path.join(dataDirectory(env), "worktrees") })
+  const workspaces = workspacesOf(directory, path.join(dataDirectory(env), "worktrees"), settings.background, agents)
   const models = new ModelCache(config, builtins, env, timedFetch(deadlinesOf(settings.retry)))
 
   const runner = new SessionRunner({
@@ -141,6 +141,7 @@ export function createEngine(options: EngineOptions) {
       await background.close()
       for (const sessionID of Object.keys(status.all())) runner.abort(sessionID)
       await runner.settle()
+      await workspaces.close()
       writes.close()
       owners.stop()
       db.close()

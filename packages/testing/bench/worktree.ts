@@ -2,9 +2,10 @@
 // Prints figures; asserts nothing.
 //
 // 1. On a repository of FILES files (default 5,000, committed, plus a few uncommitted changes),
-//    creates an isolated child's worktree RUNS times, timing each step of it: the snapshot of the
-//    parent's tree (a private index: copy, `add -A`, `write-tree`, `commit-tree`) and
-//    `git worktree add` (the checkout), then its removal.
+//    creates an isolated child's worktree RUNS times without a spare (full checkout) and from a
+//    spare made ahead of time, then times each step apart: the snapshot of the parent's tree (a
+//    private index: copy, `add -A`, `write-tree`, `commit-tree`), `git worktree add` (the full
+//    checkout), making a spare, switching it to the base, and moving it into place.
 // 2. One parent dispatches CHILDREN (10) isolated background children on the scripted model;
 //    each writes a file of its own and edits another: the time until every result is delivered,
 //    whether every change reached the parent's tree, and what git has left behind.
@@ -15,6 +16,7 @@ import path from "node:path"
 const FILES = Number(process.env.FILES ?? 5000)
 const RUNS = Number(process.env.RUNS ?? 10)
 const CHILDREN = Number(process.env.CHILDREN ?? 10)
+const SETTLE_MS = Number(process.env.SETTLE_MS ?? 1000)
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), "tandem-bench-worktree-"))
 process.env.XDG_DATA_HOME = path.join(scratch, "data")
@@ -54,33 +56,64 @@ const root = path.join(scratch, "data", "tandem", "worktrees")
 mkdirSync(root, { recursive: true })
 const head = await gitOk(directory, ["rev-parse", "HEAD"])
 
-const created: number[] = []
-const snapshots: number[] = []
-const checkouts: number[] = []
+const { SpareWorktrees } = await import("@tandem/core/task/spares")
+const spares = new SpareWorktrees(path.join(root, ".spare"), 1)
+const cold: number[] = []
+const warm: number[] = []
 const removals: number[] = []
-for (let run = 0; run < RUNS; run++) {
-  const id = `tsk_bench_${run}`
-  const [result, total] = await timed(() => createWorktree(directory, root, id))
-  if (!result.ok) throw new Error(result.error)
-  created.push(total)
-  const [, removal] = await timed(() => removeWorktree(directory, result.worktree, false))
-  removals.push(removal)
-  // The same two steps again, one at a time, to say where the time goes.
-  const [base, snap] = await timed(() => snapshot(directory, head, "bench"))
-  snapshots.push(snap)
-  const folder = path.join(root, `${id}_steps`)
-  const [, checkout] = await timed(() =>
-    git(directory, ["worktree", "add", "-q", "-b", `tandem/${id}_steps`, folder, base]),
-  )
-  checkouts.push(checkout)
-  await removeWorktree(directory, { path: folder, branch: `tandem/${id}_steps` }, false)
+const steps = {
+  snapshot: [] as number[],
+  checkout: [] as number[],
+  spare: [] as number[],
+  switch: [] as number[],
+  move: [] as number[],
 }
+for (let run = 0; run < RUNS; run++) {
+  // Without a spare: the snapshot and a full checkout.
+  const [plain, total] = await timed(() => createWorktree(directory, root, `tsk_cold_${run}`))
+  if (!plain.ok) throw new Error(plain.error)
+  cold.push(total)
+  const [, removal] = await timed(() => removeWorktree(directory, plain.worktree, false))
+  removals.push(removal)
+  // With a spare made ahead of time (as the pool does in the background), once it is ready.
+  spares.fill(directory)
+  const [ready] = await timed(() => spares.take(directory))
+  // A pool's spare was made well before the dispatch that takes it: let its checkout's writes settle.
+  await Bun.sleep(SETTLE_MS)
+  const [made, fromSpare] = await timed(() => createWorktree(directory, root, `tsk_warm_${run}`, async () => ready))
+  if (!made.ok) throw new Error(made.error)
+  warm.push(fromSpare)
+  await removeWorktree(directory, made.worktree, false)
+  // The steps one at a time, to say where the time goes.
+  const [base, snap] = await timed(() => snapshot(directory, head, "bench"))
+  steps.snapshot.push(snap)
+  const folder = path.join(root, `steps_${run}`)
+  const [, checkout] = await timed(() =>
+    git(directory, ["worktree", "add", "-q", "-b", `tandem/steps_${run}`, folder, base]),
+  )
+  steps.checkout.push(checkout)
+  await removeWorktree(directory, { path: folder, branch: `tandem/steps_${run}` }, false)
+  const spare = path.join(root, ".spare", `${process.pid}-steps-${run}`)
+  const [, add] = await timed(() => git(directory, ["worktree", "add", "-q", "--detach", spare, "HEAD"]))
+  steps.spare.push(add)
+  const [, switched] = await timed(() => git(spare, ["checkout", "-q", "-f", "-b", `tandem/steps_${run}`, base]))
+  steps.switch.push(switched)
+  const [, moved] = await timed(() => git(directory, ["worktree", "move", spare, folder]))
+  steps.move.push(moved)
+  await removeWorktree(directory, { path: folder, branch: `tandem/steps_${run}` }, false)
+}
+await spares.close()
 
 console.log(`Worktree of a repository of ${FILES} files, ${RUNS} runs (ms):`)
-console.log(`  create (snapshot + worktree add)   ${summary(created)}`)
-console.log(`    snapshot of the parent's tree    ${summary(snapshots)}`)
-console.log(`    git worktree add (checkout)      ${summary(checkouts)}`)
-console.log(`  remove (worktree + branch)         ${summary(removals)}`)
+console.log(`  create, no spare (snapshot + worktree add)      ${summary(cold)}`)
+console.log(`  create from a ready spare (snapshot + switch + move) ${summary(warm)}`)
+console.log(`  remove (worktree + branch)                       ${summary(removals)}`)
+console.log(`  steps:`)
+console.log(`    snapshot of the parent's tree                  ${summary(steps.snapshot)}`)
+console.log(`    git worktree add (full checkout)               ${summary(steps.checkout)}`)
+console.log(`    making a spare (worktree add --detach HEAD)    ${summary(steps.spare)}`)
+console.log(`    switching a spare to the base (checkout -f -b) ${summary(steps.switch)}`)
+console.log(`    git worktree move into place                   ${summary(steps.move)}`)
 
 // Ten isolated children, each changing its own files.
 const calls = Array.from({ length: CHILDREN }, (_, i) => ({
@@ -130,12 +163,14 @@ const present = Array.from({ length: CHILDREN }, (_, i) => i).filter(
     readFileSync(path.join(directory, `child-${i}.txt`), "utf8") === `from child ${i}\n` &&
     readFileSync(path.join(directory, `pkg${i + 1}`, `file${(i + 1) * 50}.ts`), "utf8").includes(" = -"),
 ).length
+await engine.close()
 const worktrees = (await gitOk(directory, ["worktree", "list"])).split("\n").length - 1
 const branches = await gitOk(directory, ["branch", "--list", "tandem/*"])
-await engine.close()
 console.log(`\n${CHILDREN} isolated children, each writing one file and editing another:`)
 console.log(
   `  all delivered in ${ms(total)} ms; merged back: ${applied}/${CHILDREN}; changes in the tree: ${present}/${CHILDREN}`,
 )
-console.log(`  left behind: ${worktrees} worktrees, ${branches ? branches.split("\n").length : 0} tandem/* branches`)
+console.log(
+  `  left behind once the engine is closed: ${worktrees} worktrees, ${branches ? branches.split("\n").length : 0} tandem/* branches`,
+)
 rmSync(scratch, { recursive: true, force: true })

@@ -97,6 +97,8 @@ export const BackgroundConfig = z
     coalesce_ms: z.number().int().nonnegative().default(250),
     /** The longest a coalescing window stays open after its first result, however many keep coming. */
     coalesce_max_ms: z.number().int().nonnegative().default(2000),
+    /** Worktrees kept ready per repository once an isolated child has started there (0 = none). */
+    spare_worktrees: z.number().int().nonnegative().default(2),
   })
   .loose()
 export type BackgroundConfig = z.infer<typeof BackgroundConfig>

@@ -1,8 +1,11 @@
 import { existsSync } from "node:fs"
 import { mkdir } from "node:fs/promises"
 import path from "node:path"
+import type { AgentInfo } from "../agent/agent"
+import type { BackgroundConfig } from "../config/config"
 import { FileVersions } from "../tool/file-versions"
 import { git } from "./git"
+import { SpareWorktrees } from "./spares"
 import type { TaskInfo } from "./task-info"
 import {
   createWorktree,
@@ -14,8 +17,23 @@ import {
   type WorktreeInfo,
 } from "./worktree"
 
+/**
+ * The engine's workspaces: `settings.spare_worktrees` spares per repository, made from the start
+ * when one of `agents` isolates by default.
+ */
+export function workspacesOf(
+  directory: string,
+  root: string,
+  settings: Pick<BackgroundConfig, "spare_worktrees">,
+  agents: Map<string, Pick<AgentInfo, "isolation">>,
+) {
+  const workspaces = new Workspaces({ directory, root, spares: settings.spare_worktrees })
+  if ([...agents.values()].some((agent) => agent.isolation === "worktree")) void workspaces.warm(directory)
+  return workspaces
+}
+
 /** What a start found of worktrees a stopped process left: removed, and branches kept for their changes. */
-export type SweepReport = { removed: string[]; keptBranches: string[] }
+export type SweepReport = { removed: string[]; keptBranches: string[]; spares: string[] }
 
 export type WorkspacesDeps = {
   /** The project directory: paths in a task's change list are relative to it. */
@@ -24,6 +42,8 @@ export type WorkspacesDeps = {
   root: string
   /** What each session saw and wrote (the changes of a child that shares its parent's tree); a new one by default. */
   fileVersions?: FileVersions
+  /** Spare worktrees kept ready per repository (`tandem.background.spare_worktrees`); 2 by default. */
+  spares?: number
 }
 
 /**
@@ -35,19 +55,29 @@ export type WorkspacesDeps = {
 export class Workspaces {
   private queue: Promise<unknown> = Promise.resolve()
   /** The sweep of the last start, for whoever needs to know it is done. */
-  swept: Promise<SweepReport> = Promise.resolve({ removed: [], keptBranches: [] })
+  swept: Promise<SweepReport> = Promise.resolve({ removed: [], keptBranches: [], spares: [] })
 
   /** What each session saw and wrote; the file tools check it, and a shared-tree child's changes come from it. */
   readonly fileVersions: FileVersions
+  /** Worktrees made ahead of time, in `<root>/.spare`, that new isolated children start from. */
+  readonly spares: SpareWorktrees
 
   constructor(readonly deps: WorkspacesDeps) {
     this.fileVersions = deps.fileVersions ?? new FileVersions()
+    this.spares = new SpareWorktrees(path.join(deps.root, ".spare"), deps.spares ?? 2)
   }
 
   /** Creates task `id`'s worktree from `parentDirectory`'s current state; an error value when it cannot. */
   async create(parentDirectory: string, id: string) {
-    await mkdir(this.deps.root, { recursive: true })
-    return this.serial(() => createWorktree(parentDirectory, this.deps.root, id)).catch((error: Error) => ({
+    const spare = (top: string) => this.spares.take(top)
+    // One at a time, in the order of the calls (nothing awaited before joining the queue), with
+    // merge-backs: a task's place in the scheduler follows its call, and the snapshot never sees
+    // a merge half written.
+    const create = async () => {
+      await mkdir(this.deps.root, { recursive: true })
+      return createWorktree(parentDirectory, this.deps.root, id, spare)
+    }
+    return this.serial(create).catch((error: Error) => ({
       ok: false as const,
       error: error.message,
     }))
@@ -108,7 +138,11 @@ export class Workspaces {
    */
   sweep(task: (id: string) => TaskInfo | undefined) {
     this.swept = this.serial(async () => {
-      const report: SweepReport = { removed: [], keptBranches: [] }
+      const report: SweepReport = {
+        removed: [],
+        keptBranches: [],
+        spares: await this.spares.sweep(this.deps.directory),
+      }
       for (const found of await worktreesUnder(this.deps.directory, this.deps.root)) {
         const row = task(found.id)
         if (row && (row.state === "queued" || row.state === "running")) continue
@@ -124,6 +158,18 @@ export class Workspaces {
       return report
     })
     return this.swept
+  }
+
+  /** Starts making spares of `directory`'s repository ahead of its first isolated child (none outside git). */
+  async warm(directory: string) {
+    const repo = await repositoryOf(directory)
+    if (repo) this.spares.fill(repo.top)
+  }
+
+  /** Removes the spare worktrees, after the creations and merge-backs under way. */
+  async close() {
+    await this.queue
+    await this.spares.close()
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {

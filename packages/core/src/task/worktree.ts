@@ -46,13 +46,14 @@ export async function repositoryOf(directory: string) {
 /**
  * A commit of the working tree of `top` as it is now, tracked and untracked files alike
  * (ignored ones left out), with `parent` as its parent. Uses a private copy of the index, so
- * neither the index nor the files of the tree are touched.
+ * neither the index nor the files of the tree are touched. `ownIndex` is the index's path, when
+ * the caller knows it.
  */
-export async function snapshot(top: string, parent: string | undefined, message: string) {
+export async function snapshot(top: string, parent: string | undefined, message: string, ownIndex?: string) {
   const scratch = await mkdtemp(path.join(os.tmpdir(), "tandem-index-"))
   const index = path.join(scratch, "index")
   try {
-    const own = await gitOk(top, ["rev-parse", "--path-format=absolute", "--git-path", "index"])
+    const own = ownIndex ?? (await gitOk(top, ["rev-parse", "--path-format=absolute", "--git-path", "index"]))
     await copyFile(own, index).catch(() => undefined)
     const env = { GIT_INDEX_FILE: index }
     await gitOk(top, ["add", "-A", "."], { env })
@@ -72,22 +73,49 @@ async function head(top: string) {
 /**
  * Creates the worktree of task `id` under `root` from the current state of `directory`: HEAD
  * plus its uncommitted changes, on branch `tandem/<id>`. The child works in the same subfolder
- * of it as `directory` is of its repository.
+ * of it as `directory` is of its repository. `spare` (`task/spares.ts`) hands over a worktree
+ * made ahead of time: it is switched to the new branch, which rewrites only the files that
+ * differ, and moved into place; without one, or when that fails, the worktree is checked out
+ * from scratch.
  */
 export async function createWorktree(
   directory: string,
   root: string,
   id: string,
+  spare?: (top: string) => Promise<string | undefined>,
 ): Promise<{ ok: true; worktree: WorktreeInfo } | { ok: false; error: string }> {
-  const repo = await repositoryOf(directory)
+  // One git call for the repository, the directory's place in it, its index and HEAD (absent
+  // in a repository without commits).
+  const probe = ["rev-parse", "--show-toplevel", "--show-prefix", "--path-format=absolute", "--git-path", "index"]
+  const found = await git(directory, [...probe, "HEAD"])
+  const [top = "", prefix = "", index = "", commit] = found.stdout.split("\n")
+  const repo = found.code === 0 ? { top, prefix } : await repositoryOf(directory)
   if (!repo) return { ok: false, error: `isolation "worktree" needs a git repository, and ${directory} is not in one` }
-  const base = await snapshot(repo.top, await head(repo.top), `tandem: start of ${id}`)
+  const start = found.code === 0 ? { head: commit, index } : { head: await head(repo.top) }
+  const base = await snapshot(repo.top, start.head, `tandem: start of ${id}`, start.index)
   const folder = path.join(root, id)
   const branch = `tandem/${id}`
+  const worktree = { path: folder, branch, base, directory: path.join(folder, repo.prefix), parent: directory }
+  const ready = await spare?.(repo.top)
+  if (ready && (await fromSpare(repo.top, ready, worktree))) return { ok: true, worktree }
   const added = await git(repo.top, ["worktree", "add", "-q", "-b", branch, folder, base])
   if (added.code !== 0) return { ok: false, error: `could not create the worktree: ${added.stderr.trim()}` }
-  const worktree = { path: folder, branch, base, directory: path.join(folder, repo.prefix), parent: directory }
   return { ok: true, worktree }
+}
+
+/**
+ * Turns a spare into `worktree`: a forced switch to its new branch at its base (tracked files
+ * that differ are rewritten, nothing of the spare's carried over) and a move to its folder. A
+ * spare that cannot be used is removed.
+ */
+async function fromSpare(top: string, spare: string, worktree: WorktreeInfo) {
+  const switched = await git(spare, ["checkout", "-q", "-f", "-b", worktree.branch, worktree.base])
+  const moved = switched.code === 0 && (await git(top, ["worktree", "move", spare, worktree.path])).code === 0
+  if (moved) return true
+  await git(top, ["worktree", "remove", "--force", "--force", spare])
+  await rm(spare, { recursive: true, force: true })
+  if (switched.code === 0) await git(top, ["branch", "-D", "-q", worktree.branch])
+  return false
 }
 
 /** Commits everything in the worktree on its branch; returns the branch's tip. */

@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs"
+import { mkdirSync, writeFileSync } from "node:fs"
 import path from "node:path"
 import { tempProject, testEngine } from "@tandem/testing/fixture"
 import { lastToolResults, type ScriptRequest, type Turn } from "@tandem/testing/script"
@@ -32,18 +32,32 @@ export function sh(cwd: string, ...args: string[]) {
 export function repository(files: Record<string, string>) {
   const directory = tempProject("tandem-iso-")
   sh(directory, "init", "-q", "-b", "main")
-  for (const [name, content] of Object.entries(files)) writeFileSync(path.join(directory, name), content)
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(directory, name)), { recursive: true })
+    writeFileSync(path.join(directory, name), content)
+  }
   sh(directory, "add", "-A")
   sh(directory, "commit", "-q", "-m", "start")
   return directory
 }
 
-/** What git knows of worktrees and task branches besides the main tree. */
-export function leftovers(directory: string) {
-  const worktrees = sh(directory, "worktree", "list", "--porcelain")
+/** The worktrees git knows besides the main tree, spares (kept ready while an engine runs) apart. */
+function worktreeList(directory: string) {
+  return sh(directory, "worktree", "list", "--porcelain")
     .split("\n")
     .filter((line) => line.startsWith("worktree "))
-  return { worktrees: worktrees.length - 1, branches: sh(directory, "branch", "--list", "tandem/*") }
+    .slice(1)
+}
+
+/** What git knows of task worktrees and task branches besides the main tree. */
+export function leftovers(directory: string) {
+  const worktrees = worktreeList(directory).filter((line) => !line.includes("/.spare/"))
+  return { worktrees: worktrees.length, branches: sh(directory, "branch", "--list", "tandem/*") }
+}
+
+/** The spare worktrees git knows of: none once every engine is closed. */
+export function spareWorktrees(directory: string) {
+  return worktreeList(directory).filter((line) => line.includes("/.spare/")).length
 }
 
 export const isolated = (prompt: string) => ({

@@ -7,9 +7,11 @@ import { TaskUpdated } from "../../src/task/events"
 import { dispatcher, say, synthetic, texts } from "./harness"
 import {
   closeIsolationEngines,
+  closeNow,
   edit,
   isolated,
   leftovers,
+  spareWorktrees,
   read,
   repository,
   run,
@@ -50,6 +52,8 @@ test("isolated children with distinct files: every change applied, listed, nothi
   expect(outputs.join("\n")).toContain('<changes files="2" merge="applied">\nsrc/deep.txt\ntwo.txt')
   expect(leftovers(directory)).toEqual({ worktrees: 0, branches: "" })
   expect(sh(directory, "status", "--porcelain")).toContain("?? one.txt")
+  await closeNow(engine)
+  expect(spareWorktrees(directory)).toBe(0)
 })
 
 test("a conflict with the parent's own change is reported and the branch kept; the parent's tree is untouched", async () => {
