@@ -119,3 +119,38 @@ test("a cancelled, failed or interrupted task is an error part with its reason, 
     expect(TaskParameters.safeParse(part.state.input).success).toBe(true)
   }
 })
+
+test("a task of an older database keeps its tsk_ id: found by it and by its session, and task_id continues its child", async () => {
+  let step = 0
+  const { engine, directory } = setup(
+    byPrompt({
+      go: (request) => {
+        step++
+        if (step === 1) return { toolCalls: [{ name: "task_status", input: { task_id: "tsk_legacy" } }] }
+        if (step === 2)
+          return {
+            toolCalls: [
+              {
+                name: "task",
+                input: { description: "Again", prompt: "CHILD again", subagent_type: "general", task_id: "tsk_legacy" },
+              },
+            ],
+          }
+        return { text: lastToolResults(request)[0]!.output }
+      },
+      "CHILD again": () => ({ text: "legacy child answered" }),
+    }),
+  )
+  const parent = engine.store.createSession({ directory })
+  const child = engine.store.createSession({ directory, parentID: parent.id })
+  const row = { ...finished("completed"), id: "tsk_legacy", parentSessionID: parent.id, sessionID: child.id }
+  engine.store.db
+    .query("insert into task (id, parent_session_id, session_id, state, delivery, data) values (?, ?, ?, ?, ?, ?)")
+    .run(row.id, row.parentSessionID, row.sessionID, row.state, row.delivery, JSON.stringify(row))
+  expect(engine.background.get("tsk_legacy")?.sessionID).toBe(child.id)
+  expect(engine.background.get(child.id)?.id).toBe("tsk_legacy")
+  const reply = await engine.runner.prompt(parent.id, say("go"))
+  const text = reply.parts.find((p) => p.type === "text")
+  expect(text?.type === "text" && text.text).toContain("legacy child answered")
+  expect(engine.store.children(parent.id).map((c) => c.id)).toEqual([child.id])
+})
