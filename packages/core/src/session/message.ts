@@ -134,6 +134,17 @@ export const StepFinishPart = z
   .meta({ id: "StepFinishPart" })
 export type StepFinishPart = z.infer<typeof StepFinishPart>
 
+/** The project's files as a snapshot tree, by hash. */
+export const SnapshotPart = z
+  .object({ ...PartBase, type: z.literal("snapshot"), snapshot: z.string() })
+  .meta({ id: "SnapshotPart" })
+
+/** The files a step changed (absolute paths), and the snapshot from before it (`hash`) to undo them with. */
+export const PatchPart = z
+  .object({ ...PartBase, type: z.literal("patch"), hash: z.string(), files: z.array(z.string()) })
+  .meta({ id: "PatchPart" })
+export type PatchPart = z.infer<typeof PatchPart>
+
 export const AgentPart = z
   .object({
     ...PartBase,
@@ -163,6 +174,8 @@ export const Part = z
     ToolPart,
     StepStartPart,
     StepFinishPart,
+    SnapshotPart,
+    PatchPart,
     AgentPart,
     SubtaskPart,
   ])

@@ -2,6 +2,7 @@ import { streamText, type ModelMessage, type ToolSet } from "ai"
 import { ascending } from "../id/id"
 import type { ResolvedModel } from "../provider/provider"
 import { toSdkTool } from "../tool/sdk-tool"
+import type { StepSnapshot } from "../snapshot/snapshots"
 import type { Tool, ToolContext } from "../tool/tool"
 import type { AssistantMessage, MessageError, TextPart, ReasoningPart, ToolPart, Tokens } from "./message"
 import { toMessageError } from "./message-error"
@@ -24,6 +25,8 @@ export type StepInput = {
   toolContext(part: ToolPart, progress: ToolContext["progress"]): ToolContext
   /** A call that sends nothing for this long (first chunk or between chunks) is abandoned. */
   idleTimeoutMs?: number
+  /** Snapshots of the project's files around the step (off when undefined). */
+  snapshot?: StepSnapshot
 }
 
 export type StepResult = { finish: string; error?: MessageError; tokens: Tokens; cost: number; retry?: RetryDecision }
@@ -37,7 +40,8 @@ const STREAM_ENDED_EARLY = "the provider's stream ended before the answer was co
 export async function runStep(input: StepInput): Promise<StepResult> {
   const { store, message, abort } = input
   const base = { sessionID: message.sessionID, messageID: message.id }
-  store.upsertPart({ ...base, id: ascending("part"), type: "step-start" })
+  const before = await input.snapshot?.start()
+  store.upsertPart({ ...base, id: ascending("part"), type: "step-start", snapshot: before })
 
   const sdkTools: ToolSet = {}
   for (const tool of input.tools) sdkTools[tool.id] = toSdkTool(tool)
@@ -158,14 +162,19 @@ export async function runStep(input: StepInput): Promise<StepResult> {
     if (!part.time?.end) store.upsertPart({ ...part, time: { start: part.time!.start, end: Date.now() } })
 
   const cost = stepCost(tokens, input.model)
+  const after = before ? await input.snapshot?.finish(before) : undefined
   store.upsertPart({
     ...base,
     id: ascending("part"),
     type: "step-finish",
     reason: error ? "error" : finish,
+    snapshot: after?.snapshot,
     cost,
     tokens,
   })
+  // What the step changed, and the tree from before it to undo that with (a revert reads these).
+  if (before && after?.files.length)
+    store.upsertPart({ ...base, id: ascending("part"), type: "patch", hash: before, files: after.files })
   // A failed call is retried (its partial text dropped) unless a tool already ran: that would repeat it.
   const retry = error && !abort.aborted && !executed ? classify(raw) : undefined
   return { finish: error ? "error" : finish, error, tokens, cost, retry }

@@ -1,6 +1,19 @@
 import { z } from "zod"
 import { Tokens } from "./message"
 
+/**
+ * Where a session was reverted to: messages from `messageID` (or, with `partID`, that message's
+ * parts from `partID`) on are hidden; `snapshot` is the tree before the revert, for unrevert;
+ * `diff` is what the revert changed, as a unified diff.
+ */
+export const SessionRevert = z.object({
+  messageID: z.string().startsWith("msg_"),
+  partID: z.string().startsWith("prt_").optional(),
+  snapshot: z.string().optional(),
+  diff: z.string().optional(),
+})
+export type SessionRevert = z.infer<typeof SessionRevert>
+
 /** A session, in opencode 1.18.33's shape. */
 export const SessionInfo = z
   .object({
@@ -16,6 +29,7 @@ export const SessionInfo = z
     version: z.string(),
     cost: z.number(),
     tokens: Tokens,
+    revert: SessionRevert.optional(),
     time: z.object({
       created: z.number(),
       updated: z.number(),
