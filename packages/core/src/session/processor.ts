@@ -173,8 +173,10 @@ export async function runStep(input: StepInput): Promise<StepResult> {
     tokens,
   })
   // What the step changed, and the tree from before it to undo that with (a revert reads these).
-  if (before && after?.files.length)
+  if (before && after?.files.length) {
     store.upsertPart({ ...base, id: ascending("part"), type: "patch", hash: before, files: after.files })
+    input.snapshot?.changed()
+  }
   // A failed call is retried (its partial text dropped) unless a tool already ran: that would repeat it.
   const retry = error && !abort.aborted && !executed ? classify(raw) : undefined
   return { finish: error ? "error" : finish, error, tokens, cost, retry }

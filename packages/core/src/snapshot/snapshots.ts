@@ -10,6 +10,8 @@ import type { SnapshotFileDiff } from "./file-diff"
 export type StepSnapshot = {
   start(): Promise<string | undefined>
   finish(start: string): Promise<{ snapshot: string; files: string[] } | undefined>
+  /** Told once the parts of a step that changed files are written. Must not throw. */
+  changed(): void
 }
 
 export type SnapshotsOptions = {
@@ -76,9 +78,9 @@ export class Snapshots {
                 .changed(start, snapshot)
                 .catch((error) => void this.options.onError?.(error))
         if (!files) return undefined
-        if (files.length) this.options.onChanged?.(sessionID)
         return { snapshot, files }
       },
+      changed: () => this.options.onChanged?.(sessionID),
     }
   }
 }

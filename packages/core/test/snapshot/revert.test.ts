@@ -121,10 +121,12 @@ test("reverting from a part keeps the message's earlier parts; the next prompt r
   expect(kept.parts.map((part) => part.type)).toEqual(["step-start", "text"])
 })
 
-test("the diff of a turn and of the session, per file", async () => {
+test("the diff of a turn and of the session, per file; session.diff follows a step that changed files", async () => {
   const { engine, directory, session } = setup()
   writeFileSync(path.join(directory, "a.txt"), "one\n")
+  const announced = engine.bus.once(SessionDiff, (event) => event.sessionID === session.id && event.diff.length > 0)
   await engine.runner.prompt(session.id, say("write a.txt two"))
+  expect((await announced).diff).toMatchObject([{ file: "a.txt", status: "modified", additions: 1, deletions: 1 }])
   await engine.runner.prompt(session.id, say("write b.txt new"))
   const users = engine.store.messages(session.id).filter((m) => m.info.role === "user")
   const turn = await engine.history.diff(session.id, users[0]!.info.id)
