@@ -162,7 +162,8 @@ export async function runStep(input: StepInput): Promise<StepResult> {
     if (!part.time?.end) store.upsertPart({ ...part, time: { start: part.time!.start, end: Date.now() } })
 
   const cost = stepCost(tokens, input.model)
-  const after = before ? await input.snapshot?.finish(before) : undefined
+  // Only a step that ran a tool can have changed files: the others need no second snapshot.
+  const after = before && executed ? await input.snapshot?.finish(before) : undefined
   store.upsertPart({
     ...base,
     id: ascending("part"),
