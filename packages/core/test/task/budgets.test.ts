@@ -28,8 +28,9 @@ test("budgets: a step budget and a token budget end a task with its partial resu
     { max_steps: 2 },
   )
   const parent = engine.store.createSession({ directory })
+  const delivered = engine.bus.once(TaskDelivered)
   await engine.runner.prompt(parent.id, say("budget"))
-  await engine.bus.once(TaskDelivered)
+  await delivered
   await idleAfter(engine, parent.id)
   const [task] = engine.background.list(parent.id)
   expect(task).toMatchObject({
@@ -53,8 +54,9 @@ test("budgets: a step budget and a token budget end a task with its partial resu
     { max_tokens: 1000 },
   )
   const p2 = tokens.engine.store.createSession({ directory: tokens.directory })
+  const delivered2 = tokens.engine.bus.once(TaskDelivered)
   await tokens.engine.runner.prompt(p2.id, say("budget"))
-  await tokens.engine.bus.once(TaskDelivered)
+  await delivered2
   const [t2] = tokens.engine.background.list(p2.id)
   expect(t2).toMatchObject({
     state: "completed",
@@ -75,8 +77,9 @@ test("a wall-time budget stops a task that does not finish, keeping what it had"
     { max_duration_ms: 50 },
   )
   const parent = engine.store.createSession({ directory })
+  const delivered = engine.bus.once(TaskDelivered)
   await engine.runner.prompt(parent.id, say("slow"))
-  await engine.bus.once(TaskDelivered)
+  await delivered
   expect(engine.background.list(parent.id)[0]).toMatchObject({
     state: "completed",
     reason: expect.stringContaining("time budget of 50 ms"),
