@@ -1,3 +1,4 @@
+import os from "node:os"
 import path from "node:path"
 import { GitSnapshotStore } from "./git-store"
 import type { SnapshotFileDiff } from "./file-diff"
@@ -48,9 +49,18 @@ export class Snapshots {
     return store
   }
 
+  /**
+   * Whether `directory` is snapshotted: not when snapshots are off, nor for a home directory or
+   * a file system root, whose trees are no project's and could be huge.
+   */
+  covers(directory: string) {
+    const resolved = path.resolve(directory)
+    return this.enabled && resolved !== os.homedir() && resolved !== path.parse(resolved).root
+  }
+
   /** The directory's current tree; undefined when snapshots are off or git failed. */
   async track(directory: string): Promise<string | undefined> {
-    if (!this.enabled) return undefined
+    if (!this.covers(directory)) return undefined
     return this.store(directory)
       .track()
       .catch((error) => void this.options.onError?.(error))
@@ -65,7 +75,7 @@ export class Snapshots {
 
   /** The snapshot hooks of one step of `sessionID` in `directory`; undefined when snapshots are off. */
   forStep(sessionID: string, directory: string): StepSnapshot | undefined {
-    if (!this.enabled) return undefined
+    if (!this.covers(directory)) return undefined
     return {
       start: () => this.track(directory),
       finish: async (start) => {
