@@ -52,7 +52,14 @@ test("session.revert, unrevert, diff and fork through the SDK against tandem ser
   const { directory, client } = await serveProject()
   writeFileSync(path.join(directory, "a.txt"), "one\n")
   const sessionID = (await client.session.create({})).data!.id
+  const events = await client.event.subscribe()
+  const announced = (async () => {
+    for await (const event of events.stream)
+      if (event.type === "session.diff" && event.properties.sessionID === sessionID && event.properties.diff.length)
+        return event.properties.diff
+  })()
   await client.session.prompt({ sessionID, ...text("write a.txt two") })
+  expect(await announced).toEqual([expect.objectContaining({ file: "a.txt", status: "modified" })])
   await client.session.prompt({ sessionID, ...text("write b.txt new") })
   expect(read(directory, "a.txt")).toBe("two")
   const users = (await client.session.messages({ sessionID })).data!.filter((m) => m.info.role === "user")
