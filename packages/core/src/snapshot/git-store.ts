@@ -15,6 +15,8 @@ function gitEnv() {
   const env: Record<string, string> = {}
   for (const [key, value] of Object.entries(process.env))
     if (value !== undefined && !key.startsWith("GIT_")) env[key] = value
+  // Paths are file names, never patterns: a file called `*.ts` must not match every other one.
+  env.GIT_LITERAL_PATHSPECS = "1"
   return env
 }
 
