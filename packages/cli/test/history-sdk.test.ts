@@ -66,10 +66,14 @@ test("session.revert, unrevert, diff and fork through the SDK against tandem ser
   const [first, second] = users.map((m) => m.info.id)
 
   // The parts opencode's clients read: snapshots on the steps, a patch naming the changed file.
-  const parts = (await client.session.messages({ sessionID })).data!.flatMap((m) => m.parts)
-  const patch = parts.find((part) => part.type === "patch")
+  const all = (await client.session.messages({ sessionID })).data!
+  const written = all.find((m) => m.parts.some((part) => part.type === "patch"))!
+  const patch = written.parts.find((part) => part.type === "patch")
   expect(patch).toMatchObject({ type: "patch", files: [path.join(directory, "a.txt")] })
-  expect(parts.find((part) => part.type === "step-start")).toMatchObject({ snapshot: expect.any(String) })
+  expect(written.parts.find((part) => part.type === "step-start")).toMatchObject({
+    snapshot: patch?.type === "patch" ? patch.hash : "",
+  })
+  expect(written.parts.find((part) => part.type === "step-finish")).toMatchObject({ snapshot: expect.any(String) })
 
   const turn = await client.session.diff({ sessionID, messageID: first })
   expect(turn.data).toEqual([

@@ -122,6 +122,7 @@ export type ToolPart = z.infer<typeof ToolPart>
 export const StepStartPart = z
   .object({ ...PartBase, type: z.literal("step-start"), snapshot: z.string().optional() })
   .meta({ id: "StepStartPart" })
+export type StepStartPart = z.infer<typeof StepStartPart>
 export const StepFinishPart = z
   .object({
     ...PartBase,

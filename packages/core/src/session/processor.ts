@@ -2,9 +2,18 @@ import { streamText, type ModelMessage, type ToolSet } from "ai"
 import { ascending } from "../id/id"
 import type { ResolvedModel } from "../provider/provider"
 import { toSdkTool } from "../tool/sdk-tool"
+import { READ_ONLY_TOOLS } from "../snapshot/read-only-tools"
 import type { StepSnapshot } from "../snapshot/snapshots"
 import type { Tool, ToolContext } from "../tool/tool"
-import type { AssistantMessage, MessageError, TextPart, ReasoningPart, ToolPart, Tokens } from "./message"
+import type {
+  AssistantMessage,
+  MessageError,
+  TextPart,
+  ReasoningPart,
+  StepStartPart,
+  ToolPart,
+  Tokens,
+} from "./message"
 import { toMessageError } from "./message-error"
 import { classify, type RetryDecision } from "./retry"
 import { StepToolCalls } from "./step-tool-calls"
@@ -40,15 +49,29 @@ const STREAM_ENDED_EARLY = "the provider's stream ended before the answer was co
 export async function runStep(input: StepInput): Promise<StepResult> {
   const { store, message, abort } = input
   const base = { sessionID: message.sessionID, messageID: message.id }
-  const before = await input.snapshot?.start()
-  store.upsertPart({ ...base, id: ascending("part"), type: "step-start", snapshot: before })
+  const stepStart = store.upsertPart({ ...base, id: ascending("part"), type: "step-start" })
+  // The tree before the step, taken when its first tool that may change files is about to run (a
+  // step that runs none costs no snapshot) and recorded on its step-start part.
+  let before: string | undefined
+  let snapshotting: Promise<void> | undefined
+  const snapshotBeforeTools = () =>
+    (snapshotting ??= (async () => {
+      before = await input.snapshot?.start()
+      if (before) store.upsertPart({ ...stepStart, snapshot: before } as StepStartPart)
+    })())
 
   const sdkTools: ToolSet = {}
   for (const tool of input.tools) sdkTools[tool.id] = toSdkTool(tool)
 
   const texts = new Map<string, TextPart>()
   const reasonings = new Map<string, ReasoningPart>()
-  const calls = new StepToolCalls({ store, ...base, tools: input.tools, context: input.toolContext })
+  const calls = new StepToolCalls({
+    store,
+    ...base,
+    tools: input.tools,
+    context: input.toolContext,
+    beforeRun: (tool) => (input.snapshot && !READ_ONLY_TOOLS.has(tool) ? snapshotBeforeTools() : Promise.resolve()),
+  })
   let finish = "unknown"
   let tokens: Tokens = { input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } }
   let error: MessageError | undefined
@@ -162,7 +185,6 @@ export async function runStep(input: StepInput): Promise<StepResult> {
     if (!part.time?.end) store.upsertPart({ ...part, time: { start: part.time!.start, end: Date.now() } })
 
   const cost = stepCost(tokens, input.model)
-  // Only a step that ran a tool can have changed files: the others need no second snapshot.
   const after = before && executed ? await input.snapshot?.finish(before) : undefined
   store.upsertPart({
     ...base,

@@ -39,6 +39,8 @@ test("a step that changes files records its snapshots and a patch part naming th
   await engine.runner.prompt(session.id, say("write a.txt two"))
   const [, reading, first, second] = engine.store.messages(session.id)
   expect(reading!.parts.map((part) => part.type)).toEqual(["step-start", "tool", "step-finish"])
+  // A step that only read took no snapshot: nothing it ran could change a file.
+  expect(reading!.parts.some((part) => "snapshot" in part)).toBe(false)
   expect(first!.parts.map((part) => part.type)).toEqual(["step-start", "tool", "step-finish", "patch"])
   const start = first!.parts[0]!
   const finish = first!.parts[2]!
@@ -49,7 +51,7 @@ test("a step that changes files records its snapshots and a patch part naming th
     hash: (start as { snapshot: string }).snapshot,
     files: [path.join(directory, "a.txt")],
   })
-  // The answering step changed nothing: snapshots, no patch.
+  // The answering step ran no tool: no snapshot, no patch.
   expect(second!.parts.map((part) => part.type)).toEqual(["step-start", "text", "step-finish"])
   // The store is Tandem's own: the project did not become a git repository.
   expect(existsSync(path.join(directory, ".git"))).toBe(false)
