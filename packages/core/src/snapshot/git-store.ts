@@ -10,6 +10,10 @@ export class SnapshotGitError extends Error {
 
 type Ran = { code: number; stdout: string; stderr: string }
 
+/** How often, and how far apart, a git call finding the index locked by another process tries again. */
+const LOCK_ATTEMPTS = 20
+const LOCK_WAIT_MS = 50
+
 /** The environment git runs in: the user's own GIT_* variables would point it at another repository. */
 function gitEnv() {
   const env: Record<string, string> = {}
@@ -125,7 +129,18 @@ export class GitSnapshotStore {
     return this.ready
   }
 
+  /** Runs git; another process snapshotting the same directory holds the index lock for a moment, so that is waited out. */
   private async git(args: string[]): Promise<Ran> {
+    for (let attempt = 1; ; attempt++) {
+      const ran = await this.run(args)
+      if (ran.code === 0) return ran
+      if (!ran.stderr.includes("index.lock") || attempt >= LOCK_ATTEMPTS)
+        throw new SnapshotGitError(`git ${args[0]} failed (${ran.code}): ${ran.stderr.trim()}`)
+      await Bun.sleep(LOCK_WAIT_MS)
+    }
+  }
+
+  private async run(args: string[]): Promise<Ran> {
     const child = Bun.spawn(["git", "--git-dir", this.gitDir, "--work-tree", this.directory, ...args], {
       cwd: this.directory,
       env: gitEnv(),
@@ -137,7 +152,6 @@ export class GitSnapshotStore {
       new Response(child.stderr).text(),
       child.exited,
     ])
-    if (code !== 0) throw new SnapshotGitError(`git ${args[0]} failed (${code}): ${stderr.trim()}`)
     return { code, stdout, stderr }
   }
 }
