@@ -1,17 +1,7 @@
 import { afterEach, expect, test } from "bun:test"
 import { gate, lastToolResults } from "@tandem/testing/script"
 import { TaskDelivered } from "../../src/task/events"
-import {
-  byPrompt,
-  background,
-  dispatcher,
-  setup,
-  answersWhenReleased,
-  say,
-  texts,
-  idleAfter,
-  closeEngines,
-} from "./harness"
+import { byPrompt, background, dispatcher, setup, answersWhenReleased, say, texts, closeEngines } from "./harness"
 
 // Per-task budgets: steps, tokens, wall time.
 
@@ -28,10 +18,9 @@ test("budgets: a step budget and a token budget end a task with its partial resu
     { max_steps: 2 },
   )
   const parent = engine.store.createSession({ directory })
-  const delivered = engine.bus.once(TaskDelivered)
   await engine.runner.prompt(parent.id, say("budget"))
-  await delivered
-  await idleAfter(engine, parent.id)
+  // Delivered at a step boundary or to the idle parent, whichever comes first; then answered.
+  await engine.background.settled(parent.id)
   const [task] = engine.background.list(parent.id)
   expect(task).toMatchObject({
     state: "completed",
