@@ -110,3 +110,33 @@ test("a result that ends while its parent is reverted waits, and is delivered af
   await delivered
   expect(synthetic(engine, session.id)).toHaveLength(1)
 })
+
+test("a task still queued behind a cap is cancelled too, and neither result is ever delivered", async () => {
+  const held = gate()
+  const { engine, directory } = setup(
+    byPrompt({
+      two: dispatcher([background("CHILD first"), background("CHILD second")], "dispatched two"),
+      "CHILD first": writingChild("first.txt", held),
+      "CHILD second": writingChild("second.txt", held),
+    }),
+    { max_running: 1 },
+  )
+  const session = engine.store.createSession({ directory })
+  const wrote = patched(engine, "first.txt")
+  await engine.runner.prompt(session.id, say("two"))
+  await wrote
+  expect(engine.background.list(session.id).map((task) => task.state)).toEqual(["running", "queued"])
+
+  await engine.history.revert(session.id, { messageID: engine.store.messages(session.id)[0]!.info.id })
+  expect(engine.background.list(session.id).map(({ state, delivery }) => ({ state, delivery }))).toEqual([
+    { state: "cancelled", delivery: "collected" },
+    { state: "cancelled", delivery: "collected" },
+  ])
+  expect(existsSync(path.join(directory, "first.txt"))).toBe(false)
+  expect(existsSync(path.join(directory, "second.txt"))).toBe(false)
+  await engine.history.unrevert(session.id)
+  await engine.background.settled(session.id)
+  expect(synthetic(engine, session.id)).toEqual([])
+  // Unrevert brings the files back as they were at the revert; the cancelled tasks stay cancelled.
+  expect(readFileSync(path.join(directory, "first.txt"), "utf8")).toBe("by the child")
+})
