@@ -36,6 +36,7 @@ async function respond(request: ScriptRequest): Promise<Turn> {
   if (fan) {
     if (!results.length) return { toolCalls: children(Number(fan[2]), fan[1]!) }
     if (results.every((r) => r.output.includes("Background task started"))) {
+      held(`parent-waiting:${fan[1]}`).release()
       await held(`parent:${fan[1]}`).promise
       return { text: "dispatched" }
     }
@@ -145,8 +146,10 @@ test("SIGKILL between a child's end and its delivery: the result is delivered af
   const directory = project()
   const first = await start(directory)
   const parent = await first.call("POST", "/session", {})
-  held("child:gap").release()
   await first.call("POST", `/session/${parent.id}/prompt_async`, { parts: [{ type: "text", text: "FAN gap 2" }] })
+  // The children end while the parent's next model call is held, so their results wait in the ledger.
+  await held("parent-waiting:gap").promise
+  held("child:gap").release()
   await until(
     () => first.call("GET", `/session/${parent.id}/task`),
     (t) => t.length === 2 && t.every((x: Json) => x.state === "completed" && x.delivery === "pending"),

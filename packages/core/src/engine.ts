@@ -16,6 +16,7 @@ import { WriteGroup } from "./storage/write-group"
 import { BackgroundTasks } from "./task/background"
 import { Ledger } from "./task/ledger"
 import { Owners, ownersOf } from "./task/owners"
+import { createHistory } from "./snapshot/create-history"
 import { Subagents } from "./task/subagents"
 import { workspacesOf } from "./task/workspaces"
 import { fileTools, ToolRegistry } from "./tool/registry"
@@ -103,7 +104,9 @@ export function createEngine(options: EngineOptions) {
     ],
     gates: { task: (sessionID) => subagents.mayDelegate(sessionID) },
   })
+  const history = createHistory({ ...options, directory, env, config, store, bus, runner, ledger, background })
   runner.setHooks({
+    ...history.loopHooks,
     tools: (input) => tools.forSession(input),
     beforeStep: (sessionID) => background.beforeStep(sessionID),
     onIdle: (sessionID) => background.onIdle(sessionID),
@@ -130,6 +133,7 @@ export function createEngine(options: EngineOptions) {
     background,
     subagents,
     sessions,
+    history,
     tools,
     recovery: owners.start({ watch: !privateStore }),
     /** This process as the owner of its work: its lease, take-overs, what it leaves on exit. */

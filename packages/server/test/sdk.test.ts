@@ -5,7 +5,7 @@ import { createOpencodeClient } from "@opencode-ai/sdk/v2"
 import { createEngine, type Engine } from "@tandem/core/engine"
 import { startScriptedServer, type ScriptedServer } from "@tandem/testing/scripted-server"
 import { tempProject } from "@tandem/testing/fixture"
-import { lastToolResults, lastUser } from "@tandem/testing/script"
+import { gate, lastToolResults, lastUser } from "@tandem/testing/script"
 import { serve } from "../src/serve"
 
 // End to end: opencode's own SDK client drives a Tandem server whose opencode.json names an
@@ -14,12 +14,15 @@ let model: ScriptedServer
 let engine: Engine
 let server: ReturnType<typeof serve>
 let directory: string
+/** The background child answers once the parent's prompt has been answered. */
+const bgChild = gate()
 
 beforeAll(() => {
   model = startScriptedServer({
     responder: (request) => {
       if (!request.tools.length) return { text: "A title" }
-      if (lastUser(request) === "BGCHILD") return { text: "background child result", chunkDelayMs: 5 }
+      if (lastUser(request) === "BGCHILD")
+        return bgChild.promise.then(() => ({ text: "background child result", chunkDelayMs: 5 }))
       if (lastUser(request) === "bg") {
         const results = lastToolResults(request)
         if (!results.length)
@@ -145,6 +148,7 @@ test("the SDK client sees the background task events on /event", async () => {
   })()
   const reply = await client.session.prompt({ sessionID, parts: [{ type: "text", text: "bg" }] })
   expect(reply.data!.parts.find((p) => p.type === "text")).toMatchObject({ text: "dispatched" })
+  bgChild.release()
   await collecting
   const types = seen.map((e) => e.type)
   for (const type of ["task.created", "task.updated", "task.progress", "task.delivered"]) expect(types).toContain(type)

@@ -160,6 +160,8 @@ export const Config = z
     agent: z.record(z.string(), AgentConfig).optional(),
     permission: PermissionConfig.optional(),
     subagent_depth: z.number().int().nonnegative().optional(),
+    /** Snapshot the project's files around each step, for revert and diffs (default true), as opencode's key. */
+    snapshot: z.boolean().optional(),
     tandem: TandemConfig.optional(),
   })
   .loose()

@@ -1,4 +1,5 @@
 import type { AgentInfo } from "../agent/agent"
+import type { StepSnapshot } from "../snapshot/snapshots"
 import type { Tool } from "../tool/tool"
 
 /**
@@ -30,4 +31,11 @@ export type LoopHooks = {
    * May abort or cancel other sessions' work; must not resume this session.
    */
   onAbort?(sessionID: string): void
+  /** The snapshots to take around one step of a session working in `directory`. Must not throw. */
+  snapshot?(sessionID: string, directory: string): StepSnapshot | undefined
+  /**
+   * Called before a prompt's user message is written, so a revert the user did not undo becomes
+   * permanent first. Must not throw; must not start the loop.
+   */
+  beforePrompt?(sessionID: string): void
 }

@@ -124,6 +124,7 @@ export type ToolPart = z.infer<typeof ToolPart>
 export const StepStartPart = z
   .object({ ...PartBase, type: z.literal("step-start"), snapshot: z.string().optional() })
   .meta({ id: "StepStartPart" })
+export type StepStartPart = z.infer<typeof StepStartPart>
 export const StepFinishPart = z
   .object({
     ...PartBase,
@@ -163,7 +164,7 @@ export const SnapshotPart = z
   .meta({ id: "SnapshotPart" })
 export type SnapshotPart = z.infer<typeof SnapshotPart>
 
-/** The files a step changed, with the snapshot taken before it. */
+/** The files a step changed (absolute paths), and the snapshot from before it (`hash`) to undo them with. */
 export const PatchPart = z
   .object({ ...PartBase, type: z.literal("patch"), hash: z.string(), files: z.array(z.string()) })
   .meta({ id: "PatchPart" })

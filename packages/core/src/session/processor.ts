@@ -3,8 +3,10 @@ import { ascending } from "../id/id"
 import type { ResolvedModel } from "../provider/provider"
 import { toSdkTool } from "../tool/sdk-tool"
 import { markCache } from "./cache-marks"
+import { READ_ONLY_TOOLS } from "../snapshot/read-only-tools"
+import type { StepSnapshot } from "../snapshot/snapshots"
 import type { Tool, ToolContext } from "../tool/tool"
-import type { AssistantMessage, TextPart, ReasoningPart, ToolPart, Tokens } from "./message"
+import type { AssistantMessage, TextPart, ReasoningPart, StepStartPart, ToolPart, Tokens } from "./message"
 import { outputLengthError, toMessageError, type MessageError } from "./message-error"
 import { classify, type RetryDecision } from "./retry"
 import { mergeMetadata } from "./reasoning-metadata"
@@ -26,6 +28,8 @@ export type StepInput = {
   toolContext(part: ToolPart, progress: ToolContext["progress"]): ToolContext
   /** A call that sends nothing for this long (first chunk or between chunks) is abandoned. */
   idleTimeoutMs?: number
+  /** Snapshots of the project's files around the step (off when undefined). */
+  snapshot?: StepSnapshot
 }
 
 export type StepResult = { finish: string; error?: MessageError; tokens: Tokens; cost: number; retry?: RetryDecision }
@@ -39,14 +43,29 @@ const STREAM_ENDED_EARLY = "the provider's stream ended before the answer was co
 export async function runStep(input: StepInput): Promise<StepResult> {
   const { store, message, abort } = input
   const base = { sessionID: message.sessionID, messageID: message.id }
-  store.upsertPart({ ...base, id: ascending("part"), type: "step-start" })
+  const stepStart = store.upsertPart({ ...base, id: ascending("part"), type: "step-start" })
+  // The tree before the step, taken when its first tool that may change files is about to run (a
+  // step that runs none costs no snapshot) and recorded on its step-start part.
+  let before: string | undefined
+  let snapshotting: Promise<void> | undefined
+  const snapshotBeforeTools = () =>
+    (snapshotting ??= (async () => {
+      before = await input.snapshot?.start()
+      if (before) store.upsertPart({ ...stepStart, snapshot: before } as StepStartPart)
+    })())
 
   const sdkTools: ToolSet = {}
   for (const tool of input.tools) sdkTools[tool.id] = toSdkTool(tool)
 
   const texts = new Map<string, TextPart>()
   const reasonings = new Map<string, ReasoningPart>()
-  const calls = new StepToolCalls({ store, ...base, tools: input.tools, context: input.toolContext })
+  const calls = new StepToolCalls({
+    store,
+    ...base,
+    tools: input.tools,
+    context: input.toolContext,
+    beforeRun: (tool) => (input.snapshot && !READ_ONLY_TOOLS.has(tool) ? snapshotBeforeTools() : Promise.resolve()),
+  })
   let finish = "unknown"
   let tokens: Tokens = { input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } }
   let error: MessageError | undefined
@@ -171,14 +190,21 @@ export async function runStep(input: StepInput): Promise<StepResult> {
     if (!part.time?.end) store.upsertPart({ ...part, time: { start: part.time!.start, end: Date.now() } })
 
   const cost = stepCost(tokens, input.model)
+  const after = before && executed ? await input.snapshot?.finish(before) : undefined
   store.upsertPart({
     ...base,
     id: ascending("part"),
     type: "step-finish",
     reason: error ? "error" : finish,
+    snapshot: after?.snapshot,
     cost,
     tokens,
   })
+  // What the step changed, and the tree from before it to undo that with (a revert reads these).
+  if (before && after?.files.length) {
+    store.upsertPart({ ...base, id: ascending("part"), type: "patch", hash: before, files: after.files })
+    input.snapshot?.changed()
+  }
   // A failed call is retried (its partial text dropped) unless a tool already ran: that would repeat it.
   const retry = error && !abort.aborted && !executed ? classify(raw) : undefined
   return { finish: error ? "error" : finish, error, tokens, cost, retry }

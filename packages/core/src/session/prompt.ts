@@ -106,6 +106,7 @@ export class SessionRunner {
   /** Writes the user message of a prompt (resolving agent and model) without running the loop. */
   write(sessionID: string, input: PromptInput): UserMessage {
     const { store } = this.deps
+    if (store.getSession(sessionID)) this.hooks.beforePrompt?.(sessionID)
     const session = store.getSession(sessionID)
     if (!session) throw new PromptError(`session ${sessionID} not found`)
     const previous = store.lastUserMessage(sessionID)
@@ -234,6 +235,7 @@ export class SessionRunner {
         temperature: agent.temperature,
         abort: signal,
         idleTimeoutMs: retry.idle_timeout_ms,
+        snapshot: this.hooks.snapshot?.(sessionID, directory),
         toolContext: (part, progress) =>
           toolContext(this.deps, { sessionID, agent, part, abort: signal, progress, model: user.model }),
       })

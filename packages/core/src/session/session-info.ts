@@ -2,6 +2,19 @@ import { z } from "zod"
 import { Tokens } from "./message"
 import { SnapshotFileDiff } from "./file-diff"
 
+/**
+ * Where a session was reverted to: messages from `messageID` (or, with `partID`, that message's
+ * parts from `partID`) on are hidden; `snapshot` is the tree before the revert, for unrevert;
+ * `diff` is what the revert changed, as a unified diff.
+ */
+export const SessionRevert = z.object({
+  messageID: z.string().startsWith("msg_"),
+  partID: z.string().startsWith("prt_").optional(),
+  snapshot: z.string().optional(),
+  diff: z.string().optional(),
+})
+export type SessionRevert = z.infer<typeof SessionRevert>
+
 /** A session, in opencode 1.18.33's shape. */
 export const SessionInfo = z
   .object({
@@ -24,17 +37,9 @@ export const SessionInfo = z
         diffs: z.array(SnapshotFileDiff).optional(),
       })
       .optional(),
-    /** Set while the messages from `messageID` (and `partID` within it) on are reverted. */
-    revert: z
-      .object({
-        messageID: z.string().startsWith("msg_"),
-        partID: z.string().startsWith("prt_").optional(),
-        snapshot: z.string().optional(),
-        diff: z.string().optional(),
-      })
-      .optional(),
     cost: z.number(),
     tokens: Tokens,
+    revert: SessionRevert.optional(),
     time: z.object({
       created: z.number(),
       updated: z.number(),

@@ -20,6 +20,8 @@ export class StepToolCalls {
       tools: Tool[]
       /** Builds a tool's context; `progress` updates the running part (title, metadata) live. */
       context(part: ToolPart, progress: ToolContext["progress"]): ToolContext
+      /** Awaited before each tool runs, with the tool's id (the step's snapshot of the files); must not reject. */
+      beforeRun?(tool: string): Promise<void>
     },
   ) {}
 
@@ -96,6 +98,7 @@ export class StepToolCalls {
         },
       })
     }
+    await this.input.beforeRun?.(part.tool)
     const outcome: ToolOutcome = await tool
       .execute(args, this.input.context(running, progress))
       .catch((thrown: unknown) =>

@@ -101,7 +101,8 @@ export class Delivery {
     const { store, ledger, bus, settings } = this.deps
     const waiting = ledger.undelivered(parentSessionID)
     const parent = waiting.length ? store.getSession(parentSessionID) : undefined
-    if (!parent) return false
+    // A reverted parent gets its results once the revert is undone or made permanent (docs/background.md).
+    if (!parent || parent.revert) return false
     const user = store.lastUserMessage(parentSessionID)
     if (!user) return false
     const now = Date.now()

@@ -1,17 +1,7 @@
 import { afterEach, expect, test } from "bun:test"
 import { gate, lastToolResults } from "@tandem/testing/script"
 import { TaskDelivered } from "../../src/task/events"
-import {
-  byPrompt,
-  background,
-  dispatcher,
-  setup,
-  answersWhenReleased,
-  say,
-  texts,
-  idleAfter,
-  closeEngines,
-} from "./harness"
+import { byPrompt, background, dispatcher, setup, answersWhenReleased, say, texts, closeEngines } from "./harness"
 
 // Per-task budgets: steps, tokens, wall time.
 
@@ -29,8 +19,8 @@ test("budgets: a step budget and a token budget end a task with its partial resu
   )
   const parent = engine.store.createSession({ directory })
   await engine.runner.prompt(parent.id, say("budget"))
-  await engine.bus.once(TaskDelivered)
-  await idleAfter(engine, parent.id)
+  // Delivered at a step boundary or to the idle parent, whichever comes first; then answered.
+  await engine.background.settled(parent.id)
   const [task] = engine.background.list(parent.id)
   expect(task).toMatchObject({
     state: "completed",
@@ -53,8 +43,9 @@ test("budgets: a step budget and a token budget end a task with its partial resu
     { max_tokens: 1000 },
   )
   const p2 = tokens.engine.store.createSession({ directory: tokens.directory })
+  const delivered2 = tokens.engine.bus.once(TaskDelivered)
   await tokens.engine.runner.prompt(p2.id, say("budget"))
-  await tokens.engine.bus.once(TaskDelivered)
+  await delivered2
   const [t2] = tokens.engine.background.list(p2.id)
   expect(t2).toMatchObject({
     state: "completed",
@@ -75,8 +66,9 @@ test("a wall-time budget stops a task that does not finish, keeping what it had"
     { max_duration_ms: 50 },
   )
   const parent = engine.store.createSession({ directory })
+  const delivered = engine.bus.once(TaskDelivered)
   await engine.runner.prompt(parent.id, say("slow"))
-  await engine.bus.once(TaskDelivered)
+  await delivered
   expect(engine.background.list(parent.id)[0]).toMatchObject({
     state: "completed",
     reason: expect.stringContaining("time budget of 50 ms"),

@@ -2,7 +2,7 @@ import { afterEach, expect, test } from "bun:test"
 import { lastToolResults } from "@tandem/testing/script"
 import { PermissionAsked } from "../../src/permission/permission"
 import { TaskDelivered } from "../../src/task/events"
-import { byPrompt, background, dispatcher, setup, say, idleAfter, closeEngines } from "./harness"
+import { byPrompt, background, dispatcher, setup, say, closeEngines } from "./harness"
 
 // Permission asks of background children.
 
@@ -32,7 +32,7 @@ test("permissions: a background child's ask names its parent; headless, it is re
   const headless = setup(responder, {}, { interactive: false, permission: { bash: "ask" } })
   const p2 = headless.engine.store.createSession({ directory: headless.directory })
   await headless.engine.runner.prompt(p2.id, say("ask"))
-  await headless.engine.bus.once(TaskDelivered)
-  await idleAfter(headless.engine, p2.id)
+  // Delivered at a step boundary or to the idle parent, whichever comes first; then answered.
+  await headless.engine.background.settled(p2.id)
   expect(headless.engine.background.list(p2.id)[0]!.result).toContain("nobody can answer")
 })

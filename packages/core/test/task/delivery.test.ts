@@ -69,6 +69,7 @@ test("non-blocking, proven by order: the parent answers a second message while t
 
 test("busy parent: a result is drained at the next step boundary, after that step's own tool results", async () => {
   const child = gate()
+  const inStep2 = gate()
   const step2 = gate()
   let step = 0
   const { engine, directory, calls } = setup(
@@ -77,6 +78,7 @@ test("busy parent: a result is drained at the next step boundary, after that ste
         step++
         if (step === 1) return { toolCalls: [background("CHILD quick")] }
         if (step === 2) {
+          inStep2.release()
           await step2.promise
           return { toolCalls: [{ name: "glob", input: { pattern: "*.none" } }] }
         }
@@ -89,6 +91,8 @@ test("busy parent: a result is drained at the next step boundary, after that ste
   const parent = engine.store.createSession({ directory })
   const reply = engine.runner.prompt(parent.id, say("work"))
   const done = engine.bus.once(TaskUpdated, (e) => e.task.state === "completed")
+  // The child ends while the parent's second model call is under way, not at the boundary before it.
+  await inStep2.promise
   child.release()
   await done
   expect(engine.runner.isBusy(parent.id)).toBe(true)

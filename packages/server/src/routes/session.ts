@@ -58,7 +58,7 @@ function promptFailure(c: Context, engine: Engine, sessionID: string, error: unk
   throw error
 }
 
-/** Session routes in opencode 1.18.33's shapes; todos and diffs, which the attached terminal UI reads, are empty. */
+/** Session routes in opencode 1.18.33's shapes; todos, which the attached terminal UI reads, are empty. */
 export function sessionRoutes(engine: Engine) {
   const { sessions } = engine
   // Every `/session/:sessionID…` route: a malformed id is a 400, an unknown one a 404.
@@ -191,11 +191,5 @@ export function sessionRoutes(engine: Engine) {
     )
     .get("/session/:sessionID/todo", describe({ id: "session.todo", summary: "Todos (none)" }), ...session, (c) =>
       c.json([]),
-    )
-    .get(
-      "/session/:sessionID/diff",
-      describe({ id: "session.diff", summary: "File changes (none)" }),
-      ...session,
-      (c) => c.json([]),
     )
 }
