@@ -155,6 +155,22 @@ export const SubtaskPart = z
   })
   .meta({ id: "SubtaskPart" })
 
+/**
+ * Marks a user message as a compaction request: the assistant message answering it (`summary: true`)
+ * holds the summary that stands for everything before it. `tail_start_id` names the first earlier
+ * message kept verbatim after the summary.
+ */
+export const CompactionPart = z
+  .object({
+    ...PartBase,
+    type: z.literal("compaction"),
+    auto: z.boolean(),
+    overflow: z.boolean().optional(),
+    tail_start_id: z.string().startsWith("msg_").optional(),
+  })
+  .meta({ id: "CompactionPart" })
+export type CompactionPart = z.infer<typeof CompactionPart>
+
 export const Part = z
   .discriminatedUnion("type", [
     TextPart,
@@ -165,6 +181,7 @@ export const Part = z
     StepFinishPart,
     AgentPart,
     SubtaskPart,
+    CompactionPart,
   ])
   .meta({ id: "Part" })
 export type Part = z.infer<typeof Part>

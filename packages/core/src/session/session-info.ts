@@ -20,6 +20,8 @@ export const SessionInfo = z
       created: z.number(),
       updated: z.number(),
       archived: z.number().optional(),
+      /** Set while the session is being compacted (when it started). */
+      compacting: z.number().optional(),
     }),
   })
   .meta({ id: "Session" })
