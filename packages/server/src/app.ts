@@ -7,6 +7,7 @@ import { configRoutes } from "./routes/config"
 import { eventRoutes } from "./routes/event"
 import { permissionRoutes } from "./routes/permission"
 import { sessionRoutes } from "./routes/session"
+import { compactionRoutes } from "./routes/compaction"
 import { taskRoutes } from "./routes/task"
 import { projectRoutes } from "./routes/project"
 import { uiRoutes } from "./ui/routes"
@@ -64,6 +65,7 @@ export function createApp(engine: Engine, options: AppOptions = {}) {
   app.route("/", projectRoutes(engine))
   app.route("/", configRoutes(engine))
   app.route("/", sessionRoutes(engine))
+  app.route("/", compactionRoutes(engine))
   app.route("/", permissionRoutes(engine))
   app.route("/", eventRoutes(engine, options.heartbeatMs))
   app.route("/", uiRoutes(engine))
