@@ -168,8 +168,9 @@ export class SessionRunner {
 
   /** Compacts the session with the given model (`POST /session/:id/summarize`); resolves once the summary is written. */
   async summarize(sessionID: string, input: { providerID: string; modelID: string; auto?: boolean }) {
-    this.compaction.ask(sessionID, input)
-    await this.resume(sessionID)
+    const request = this.compaction.ask(sessionID, input)
+    // A loop that was ending when the request came may miss it: run again until it is answered.
+    while (this.compaction.isPending(sessionID, request.id)) await this.resume(sessionID)
   }
 
   /** Aborts the session's running turn; false when it was idle. */

@@ -8,7 +8,7 @@ import { SUMMARY_PROMPT, SUMMARY_SYSTEM } from "../../src/session/compaction/sum
 import { CONTINUE_TEXT } from "../../src/session/compaction/compaction"
 import { SessionUpdated } from "../../src/session/events"
 import type { Config } from "../../src/config/config"
-import type { AssistantMessage, CompactionPart, ToolPart } from "../../src/session/message"
+import type { AssistantMessage, ToolPart } from "../../src/session/message"
 import { CLEARED_OUTPUT } from "../../src/session/to-model"
 
 // Compaction: the summary that stands for the transcript before it, asked for or automatic, and
@@ -178,4 +178,24 @@ test("a failed summary is stored as an error and later calls still see the whole
   expect(sent(calls.at(-1)!)).toContain("hello FIRST")
 })
 
-export { gate, type CompactionPart }
+test("summarize during a running turn: the summary follows at the loop's next step boundary or once it ends", async () => {
+  const held = gate()
+  const called = gate()
+  const { engine, directory } = setup(async (request) => {
+    if (isSummaryCall(request)) return { text: "SUMMARY: a held turn" }
+    called.release()
+    await held.promise
+    return { text: `echo ${lastUser(request)}` }
+  })
+  const session = engine.store.createSession({ directory })
+  const turn = engine.runner.prompt(session.id, say("hello FIRST"))
+  await called.promise
+  expect(engine.runner.isBusy(session.id)).toBe(true)
+  const summarized = engine.runner.summarize(session.id, { providerID: "scripted", modelID: "test" })
+  held.release()
+  await Promise.all([turn, summarized])
+  const roles = engine.store
+    .messages(session.id)
+    .map((m) => (m.info.role === "assistant" && m.info.summary ? "summary" : m.info.role))
+  expect(roles).toEqual(["user", "assistant", "user", "summary"])
+})

@@ -73,8 +73,20 @@ export class Compaction {
     return this.request(sessionID, { model, agent, auto: input.auto ?? false })
   }
 
+  /** Whether the session's last user message asks for a compaction (read without the whole transcript). */
+  isRequested(sessionID: string) {
+    const last = this.deps.store.lastUserMessage(sessionID)
+    return !!last && this.deps.store.parts(last.id).some((part) => part.type === "compaction")
+  }
+
+  /** Whether the compaction request `messageID` is the session's last user message and has no summary yet. */
+  isPending(sessionID: string, messageID: string) {
+    return requestedCompaction(this.deps.store.messages(sessionID))?.info.id === messageID
+  }
+
   /** Runs the compaction the last user message asks for, if any. */
   async requested(sessionID: string, signal: AbortSignal): Promise<CompactionOutcome> {
+    if (!this.isRequested(sessionID)) return "none"
     const history = this.deps.store.messages(sessionID)
     const request = requestedCompaction(history)
     if (!request) return "none"
