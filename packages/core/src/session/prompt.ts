@@ -217,8 +217,9 @@ export class SessionRunner {
       if (compacted === "failed") return
       if (compacted === "compacted") continue
       steps++
-      await this.step(sessionID, user, agent, history, signal)
+      const error = await this.step(sessionID, user, agent, history, signal)
       if (steps === 1 && this.deps.title) this.titling(generateTitle(this.deps, sessionID, user, history))
+      if (error) await this.compaction.afterError(error, user, signal)
     }
   }
 
@@ -281,7 +282,7 @@ export class SessionRunner {
         })
         store.addUsage(sessionID, result.tokens, result.cost)
       })
-      return
+      return result.error
     }
   }
 }

@@ -199,3 +199,38 @@ test("summarize during a running turn: the summary follows at the loop's next st
     .map((m) => (m.info.role === "assistant" && m.info.summary ? "summary" : m.info.role))
   expect(roles).toEqual(["user", "assistant", "user", "summary"])
 })
+
+test("a call the provider refuses for overflowing its context is followed by a compaction and the turn goes on", async () => {
+  const inputOf = (request: ScriptRequest) => sent(request).length / 4
+  const { engine, directory, calls } = setup(
+    (request) => {
+      if (isSummaryCall(request)) return { text: "SUMMARY: a long first message" }
+      if (inputOf(request) > 5000) return { error: "This model's maximum context length is 5000 tokens" }
+      return { text: `answered ${lastUser(request).slice(0, 6)}` }
+    },
+    { tandem: { retry: { attempts: 1 } } },
+  )
+  const session = engine.store.createSession({ directory })
+  await engine.runner.prompt(session.id, say("FIRST " + "x".repeat(16_000)))
+  const reply = await engine.runner.prompt(session.id, say("SECOND " + "y".repeat(8_000)))
+
+  expect(reply.parts.find((p) => p.type === "text")).toMatchObject({ text: expect.stringContaining("answered") })
+  const infos = engine.store.messages(session.id).map((m) => m.info)
+  expect(infos.filter((m) => m.role === "assistant" && m.error)).toHaveLength(1)
+  const request = engine.store.messages(session.id).find((m) => m.parts.some((p) => p.type === "compaction"))!
+  expect(request.parts[0]).toMatchObject({ auto: true, overflow: true, tail_start_id: infos[2]!.id })
+  expect(sent(calls.at(-1)!)).toContain("SECOND")
+  expect(sent(calls.at(-1)!)).not.toContain("FIRST")
+})
+
+test("no second compaction when the call after a summary still overflows: the error stands", async () => {
+  const { engine, directory, calls } = setup(
+    (request) =>
+      isSummaryCall(request) ? { text: "SUMMARY" } : { error: "prompt is too long: 900000 tokens > 200000 maximum" },
+    { tandem: { retry: { attempts: 1 } } },
+  )
+  const session = engine.store.createSession({ directory })
+  const reply = await engine.runner.prompt(session.id, say("anything"))
+  expect(reply.info).toMatchObject({ error: { data: { message: expect.stringContaining("prompt is too long") } } })
+  expect(calls.filter(isSummaryCall)).toHaveLength(1)
+})

@@ -2,7 +2,8 @@ import type { CompactionConfig, Config } from "../../config/config"
 import { ascending } from "../../id/id"
 import { modelLimit } from "../../provider/model-limit"
 import type { ModelCache } from "../../provider/model-cache"
-import type { ModelRef, ToolPart, UserMessage, WithParts } from "../message"
+import type { MessageError, ModelRef, ToolPart, UserMessage, WithParts } from "../message"
+import { isContextOverflow } from "./context-overflow"
 import type { StatusTracker } from "../status"
 import type { Store } from "../store"
 import { SessionCompacted } from "./events"
@@ -10,7 +11,7 @@ import { estimateTokens, isOverflow } from "./overflow"
 import { cleared, prunable } from "./prune"
 import { writeSummary } from "./summarize"
 import { firstUnread } from "./unread"
-import { modelView, requestedCompaction } from "./view"
+import { isSummary, modelView, requestedCompaction } from "./view"
 
 /** Estimated tokens of a tool output the model has not been sent yet. */
 function unsent(part: ToolPart) {
@@ -108,6 +109,24 @@ export class Compaction {
       .reduce((sum, part) => sum + (part.type === "tool" ? unsent(part) : 0), 0)
     const limit = modelLimit(this.deps.config, user.model)
     if (!isOverflow({ tokens: last.info.tokens, pending, limit, reserved: this.settings.reserved })) return "none"
+    return this.compactAndGoOn(user, signal)
+  }
+
+  /**
+   * After a call the provider refused for overflowing the model's context: compacts and lets the
+   * agent go on, unless the call already started from a summary with nothing read since, when
+   * another summary would not help. Off with `compaction.auto: false`.
+   */
+  async afterError(error: MessageError, user: UserMessage, signal: AbortSignal): Promise<CompactionOutcome> {
+    if (this.settings.auto === false || signal.aborted || !isContextOverflow(error)) return "none"
+    const history = this.deps.store.messages(user.sessionID)
+    const lastGood = history.findLast((m) => m.info.role === "assistant" && !m.info.error)
+    if (lastGood && isSummary(lastGood)) return "none"
+    return this.compactAndGoOn(user, signal)
+  }
+
+  /** An automatic compaction, then a synthetic user message that asks the agent to go on. */
+  private async compactAndGoOn(user: UserMessage, signal: AbortSignal): Promise<CompactionOutcome> {
     const sessionID = user.sessionID
     this.request(sessionID, { model: user.model, agent: user.agent, auto: true, overflow: true })
     const outcome = await this.requested(sessionID, signal)
