@@ -8,6 +8,8 @@ import { eventRoutes } from "./routes/event"
 import { permissionRoutes } from "./routes/permission"
 import { sessionRoutes } from "./routes/session"
 import { historyRoutes } from "./routes/history"
+
+import { compactionRoutes } from "./routes/compaction"
 import { taskRoutes } from "./routes/task"
 import { projectRoutes } from "./routes/project"
 import { uiRoutes } from "./ui/routes"
@@ -65,6 +67,7 @@ export function createApp(engine: Engine, options: AppOptions = {}) {
   app.route("/", configRoutes(engine))
   app.route("/", historyRoutes(engine))
   app.route("/", sessionRoutes(engine))
+  app.route("/", compactionRoutes(engine))
   app.route("/", permissionRoutes(engine))
   app.route("/", eventRoutes(engine, options.heartbeatMs))
   app.route("/", uiRoutes(engine))

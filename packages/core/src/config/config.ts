@@ -136,6 +136,19 @@ export const ServerConfig = z
   .loose()
 export type ServerConfig = z.infer<typeof ServerConfig>
 
+/** opencode's `compaction` block: when a session's transcript is summarised and old tool outputs cleared. */
+export const CompactionConfig = z
+  .object({
+    /** Summarise the session by itself when the next model call would overflow the model's context (default true). */
+    auto: z.boolean().optional(),
+    /** Clear old tool outputs once a loop ends (default true). */
+    prune: z.boolean().optional(),
+    /** Tokens kept free for the model's answer when deciding on overflow (default: the smaller of 20,000 and the model's output limit). */
+    reserved: z.number().int().nonnegative().optional(),
+  })
+  .loose()
+export type CompactionConfig = z.infer<typeof CompactionConfig>
+
 /** Tandem's own settings, in the `tandem` block of opencode.json. */
 export const TandemConfig = z
   .object({
@@ -162,6 +175,8 @@ export const Config = z
     subagent_depth: z.number().int().nonnegative().optional(),
     /** Snapshot the project's files around each step, for revert and diffs (default true), as opencode's key. */
     snapshot: z.boolean().optional(),
+
+    compaction: CompactionConfig.optional(),
     tandem: TandemConfig.optional(),
   })
   .loose()

@@ -182,7 +182,11 @@ export const RetryPart = z
   .meta({ id: "RetryPart" })
 export type RetryPart = z.infer<typeof RetryPart>
 
-/** Marks the user message that asked for a compaction (`auto` when the engine decided). */
+/**
+ * Marks a user message as a compaction request: the assistant message answering it (`summary: true`)
+ * holds the summary that stands for everything before it. `tail_start_id` names the first earlier
+ * message kept verbatim after the summary.
+ */
 export const CompactionPart = z
   .object({
     ...PartBase,

@@ -7,6 +7,8 @@ import type { ModelCache } from "../provider/model-cache"
 import type { FileVersions } from "../tool/file-versions"
 import { newAssistantMessage } from "./assistant-message"
 import { checkClientIds } from "./client-ids"
+import { Compaction } from "./compaction/compaction"
+import { modelView } from "./compaction/view"
 import type { LoopHooks } from "./loop-hooks"
 import type { UserMessage, WithParts } from "./message"
 import { runStep } from "./processor"
@@ -74,8 +76,12 @@ export class SessionRunner {
   private titles = new Set<Promise<void>>()
   private stepLimits = new Map<string, number>()
   private hooks: LoopHooks = { tools: () => [] }
+  /** Summaries and cleared tool outputs that keep each transcript within its model's context. */
+  readonly compaction: Compaction
 
-  constructor(private deps: LoopDeps) {}
+  constructor(private deps: LoopDeps) {
+    this.compaction = new Compaction({ ...deps, idleTimeoutMs: deps.retry.idle_timeout_ms })
+  }
 
   /**
    * Plugs in the tools and hooks, which come from services built on top of the runner (the
@@ -150,13 +156,22 @@ export class SessionRunner {
     if (existing) return existing.done
     const abort = new AbortController()
     const run: Run = { abort, done: Promise.resolve() }
-    run.done = this.loop(sessionID, abort.signal, options.force ?? false).finally(() => {
-      this.runs.delete(sessionID)
-      this.deps.status.set(sessionID, { type: "idle" })
-      this.hooks.onIdle?.(sessionID)
-    })
+    run.done = this.loop(sessionID, abort.signal, options.force ?? false)
+      .then(() => void this.compaction.prune(sessionID))
+      .finally(() => {
+        this.runs.delete(sessionID)
+        this.deps.status.set(sessionID, { type: "idle" })
+        this.hooks.onIdle?.(sessionID)
+      })
     this.runs.set(sessionID, run)
     return run.done
+  }
+
+  /** Compacts the session with the given model (`POST /session/:id/summarize`); resolves once the summary is written. */
+  async summarize(sessionID: string, input: { providerID: string; modelID: string; auto?: boolean }) {
+    const request = this.compaction.ask(sessionID, input)
+    // A loop that was ending when the request came may miss it: run again until it is answered.
+    while (this.compaction.isPending(sessionID, request.id)) await this.resume(sessionID)
   }
 
   /** Aborts the session's running turn; false when it was idle. */
@@ -191,6 +206,7 @@ export class SessionRunner {
     this.deps.status.set(sessionID, { type: "busy" })
     let steps = 0
     while (!signal.aborted) {
+      if ((await this.compaction.requested(sessionID, signal)) === "failed") return
       const more = this.hooks.beforeStep?.(sessionID) ?? false
       const history = store.messages(sessionID)
       const user = history.findLast((m) => m.info.role === "user")?.info as UserMessage | undefined
@@ -198,9 +214,13 @@ export class SessionRunner {
       if (!more && !needsStep(history) && !(force && steps === 0)) return
       const agent = this.deps.agents.get(user.agent) ?? this.deps.agents.get("build")!
       if (steps >= Math.min(agent.steps ?? this.deps.maxSteps, this.stepLimits.get(sessionID) ?? Infinity)) return
+      const compacted = await this.compaction.beforeCall(history, user, signal)
+      if (compacted === "failed") return
+      if (compacted === "compacted") continue
       steps++
-      await this.step(sessionID, user, agent, history, signal)
+      const error = await this.step(sessionID, user, agent, history, signal)
       if (steps === 1 && this.deps.title) this.titling(generateTitle(this.deps, sessionID, user, history))
+      if (error) await this.compaction.afterError(error, user, signal)
     }
   }
 
@@ -215,7 +235,7 @@ export class SessionRunner {
     const directory = store.getSession(sessionID)?.directory ?? this.deps.directory
     const model = this.deps.models.get(user.model)
     const tools = this.hooks.tools({ sessionID, agent }).filter((tool) => user.tools?.[tool.id] !== false)
-    const messages = toModelMessages(history)
+    const messages = toModelMessages(modelView(history))
     for (let attempt = 1; ; attempt++) {
       const message = newAssistantMessage({
         sessionID,
@@ -264,7 +284,7 @@ export class SessionRunner {
         })
         store.addUsage(sessionID, result.tokens, result.cost)
       })
-      return
+      return result.error
     }
   }
 }

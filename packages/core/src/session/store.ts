@@ -161,7 +161,8 @@ export class Store {
   updateSession(id: string, change: (info: SessionInfo) => SessionInfo): SessionInfo | undefined {
     const current = this.getSession(id)
     if (!current) return undefined
-    const next = { ...change(current), time: { ...current.time, updated: Date.now() } }
+    const changed = change(current)
+    const next = { ...changed, time: { ...changed.time, updated: Date.now() } }
     this.write()
     this.db
       .query("update session set data = ?, time_updated = ? where id = ?")

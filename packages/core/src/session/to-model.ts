@@ -5,8 +5,15 @@ import { reasoningOptions } from "./reasoning-metadata"
 /** What the model is told about a tool call that never finished (the process stopped, say). */
 export const INTERRUPTED_TOOL = "The tool did not finish: its run was interrupted."
 
+/** What the model is told in place of a tool output cleared to save context. */
+export const CLEARED_OUTPUT = "[This tool output was cleared to save context.]"
+
+/** The request that the summary after it answers, as the model reads it. */
+export const COMPACTION_REQUEST = "Summarise the conversation so far, so the work can go on from the summary."
+
 function toolResult(part: ToolPart) {
   const state = part.state
+  if (state.status === "completed" && state.time.compacted) return { type: "text" as const, value: CLEARED_OUTPUT }
   if (state.status === "completed") return { type: "text" as const, value: state.output }
   if (state.status === "error") return { type: "error-text" as const, value: state.error }
   return { type: "error-text" as const, value: INTERRUPTED_TOOL }
@@ -71,7 +78,10 @@ export function toModelMessages(history: WithParts[]): ModelMessage[] {
   for (const { info, parts } of history) {
     if (info.role === "user") {
       open = undefined
-      const text = parts.flatMap((part) => (part.type === "text" && !part.ignored ? [part.text] : []))
+      const text = parts.flatMap((part) => {
+        if (part.type === "compaction") return [COMPACTION_REQUEST]
+        return part.type === "text" && !part.ignored ? [part.text] : []
+      })
       if (text.length) out.push({ role: "user", content: text.map((value) => ({ type: "text", text: value })) })
       continue
     }
