@@ -1,5 +1,6 @@
 import path from "node:path"
 import { loadAgents, subagentsOf } from "./agent/agent"
+import { Commands } from "./command/commands"
 import { Bus } from "./bus/bus"
 import { tandemSettings, type Config } from "./config/config"
 import { configWithSecrets } from "./config/secrets"
@@ -110,6 +111,7 @@ export function createEngine(options: EngineOptions) {
     onAbort: (sessionID) => background.onAbort(sessionID),
   })
 
+  const commands = new Commands({ store, runner, subagents, agents, models, config, directory, env })
   const owners = new Owners({ ...owned, store, bus, background })
 
   return {
@@ -131,6 +133,7 @@ export function createEngine(options: EngineOptions) {
     subagents,
     sessions,
     tools,
+    commands,
     recovery: owners.start({ watch: !privateStore }),
     /** This process as the owner of its work: its lease, take-overs, what it leaves on exit. */
     owners,

@@ -66,7 +66,8 @@ export type LoopDeps = {
   retry: RetryConfig
 }
 
-type Run = { abort: AbortController; done: Promise<void> }
+/** A running turn: the prompt loop, or work that holds the session (`occupy`), after which a waiting prompt runs. */
+type Run = { abort: AbortController; done: Promise<void>; held?: boolean }
 
 /** Drives each session's prompt loop: one loop per session, new prompts join the running one. */
 export class SessionRunner {
@@ -146,16 +147,37 @@ export class SessionRunner {
    */
   resume(sessionID: string, options: { force?: boolean } = {}): Promise<void> {
     const existing = this.runs.get(sessionID)
-    if (existing) return existing.done
+    if (existing) return existing.held ? existing.done.then(() => this.resume(sessionID, options)) : existing.done
     const abort = new AbortController()
     const run: Run = { abort, done: Promise.resolve() }
-    run.done = this.loop(sessionID, abort.signal, options.force ?? false).finally(() => {
-      this.runs.delete(sessionID)
-      this.deps.status.set(sessionID, { type: "idle" })
-      this.hooks.onIdle?.(sessionID)
-    })
+    run.done = this.loop(sessionID, abort.signal, options.force ?? false).finally(() => this.ended(sessionID))
     this.runs.set(sessionID, run)
     return run.done
+  }
+
+  /**
+   * Runs `work` as the session's turn (a user's shell command, a command's sub-agent): busy meanwhile,
+   * aborted through its signal; a prompt written meanwhile is answered after it. Undefined when busy.
+   */
+  occupy<T>(sessionID: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> | undefined {
+    if (this.runs.has(sessionID)) return undefined
+    const abort = new AbortController()
+    this.deps.status.set(sessionID, { type: "busy" })
+    const result = work(abort.signal)
+    const end = () => this.ended(sessionID)
+    this.runs.set(sessionID, { abort, held: true, done: result.then(end, end) })
+    return result
+  }
+
+  private ended(sessionID: string) {
+    this.runs.delete(sessionID)
+    this.deps.status.set(sessionID, { type: "idle" })
+    this.hooks.onIdle?.(sessionID)
+  }
+
+  /** A tool's context for a call made outside a model's step (a user's shell command, a command's task call). */
+  toolContext(input: Parameters<typeof toolContext>[1]) {
+    return toolContext(this.deps, input)
   }
 
   /** Aborts the session's running turn; false when it was idle. */
