@@ -24,7 +24,7 @@ export function readCommandFiles(root: string): Record<string, CommandConfig> {
       const { data, body } = parseFrontmatter(readFileSync(path.join(dir, file), "utf8"))
       const parsed = CommandFile.safeParse(data)
       if (!parsed.success) throw new Error(`${path.join(dir, file)}: ${z.prettifyError(parsed.error)}`)
-      found[file.slice(0, -3)] = { ...parsed.data, template: body }
+      found[file.slice(0, -3)] = { ...parsed.data, template: body.trim() }
     }
   }
   return found

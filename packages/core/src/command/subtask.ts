@@ -55,12 +55,10 @@ export function runSubtask(
       (next) => (part = next),
     )
     const parent = runner.toolContext({ sessionID, agent: caller.agent, part, abort, progress, model: call.model })
-    const result = await deps.subagents
-      .run({ ...args, parent, agent: call.agent })
-      .catch((thrown: unknown) => ({
-        ok: false as const,
-        error: thrown instanceof Error ? thrown.message : String(thrown),
-      }))
+    const result = await deps.subagents.run({ ...args, parent, agent: call.agent }).catch((thrown: unknown) => ({
+      ok: false as const,
+      error: thrown instanceof Error ? thrown.message : String(thrown),
+    }))
     const outcome: ToolOutcome = !result.ok
       ? fail(result.error)
       : {

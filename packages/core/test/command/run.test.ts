@@ -1,0 +1,104 @@
+import { afterEach, expect, test } from "bun:test"
+import { existsSync, readFileSync, writeFileSync } from "node:fs"
+import path from "node:path"
+import { record, testEngine } from "@tandem/testing/fixture"
+import { lastToolResults, lastUser } from "@tandem/testing/script"
+import { CommandExecuted } from "../../src/command/events"
+import { SUBTASK_FOLLOW_UP } from "../../src/command/subtask"
+import type { ToolPart } from "../../src/session/message"
+
+const engines: { close(): Promise<void> }[] = []
+afterEach(async () => {
+  for (const engine of engines.splice(0)) await engine.close()
+})
+
+function setup(input: Parameters<typeof testEngine>[0]) {
+  const harness = testEngine(input)
+  engines.push(harness.engine)
+  return harness
+}
+
+test("a command's template, arguments filled in, is sent as a prompt with its agent; command.executed follows", async () => {
+  const { engine, directory } = setup({
+    responder: (request) => ({ text: `did: ${lastUser(request)}` }),
+    config: { command: { fix: { template: "Fix $1 in $2", description: "fix one", agent: "plan" } } },
+  })
+  const session = engine.store.createSession({ directory })
+  const executed = record(engine.bus, CommandExecuted)
+  const reply = await engine.commands.run(session.id, { command: "fix", arguments: "bug main.ts", agent: "build" })
+  if ("refused" in reply) throw new Error(reply.message)
+  expect(reply.info).toMatchObject({ role: "assistant", agent: "plan" })
+  expect(reply.parts.find((p) => p.type === "text")).toMatchObject({ text: "did: Fix bug in main.ts" })
+  const user = engine.store.messages(session.id)[0]!
+  expect(user.info).toMatchObject({ role: "user", agent: "plan" })
+  expect(executed).toEqual([{ name: "fix", sessionID: session.id, arguments: "bug main.ts", messageID: reply.info.id }])
+})
+
+test("an unknown command is refused with the names of the known ones, and nothing is written", async () => {
+  const { engine, directory } = setup({ responder: () => ({ text: "no" }) })
+  const session = engine.store.createSession({ directory })
+  const reply = await engine.commands.run(session.id, { command: "nope", arguments: "" })
+  expect(reply).toMatchObject({ refused: "command", message: expect.stringContaining("init") })
+  expect(engine.store.messages(session.id)).toHaveLength(0)
+})
+
+test("a subtask command runs as a task call in a child session, then the session's model goes on", async () => {
+  const { engine, directory, calls } = setup({
+    responder: (request) => {
+      if (lastUser(request).startsWith("Audit")) return { text: "child found 3 issues" }
+      if (lastUser(request) === SUBTASK_FOLLOW_UP) return { text: `parent read: ${lastToolResults(request).length}` }
+      return { text: "unexpected" }
+    },
+    config: { command: { audit: { template: "Audit $ARGUMENTS", agent: "general", subtask: true } } },
+  })
+  const session = engine.store.createSession({ directory })
+  const executed = record(engine.bus, CommandExecuted)
+  const reply = await engine.commands.run(session.id, { command: "audit", arguments: "src/", agent: "build" })
+  if ("refused" in reply) throw new Error(reply.message)
+  const messages = engine.store.messages(session.id)
+  expect(messages.map((m) => m.info.role)).toEqual(["user", "assistant", "user", "assistant"])
+  expect(messages[0]!.info).toMatchObject({ agent: "build" })
+  expect(messages[0]!.parts).toMatchObject([
+    { type: "subtask", agent: "general", prompt: "Audit src/", command: "audit" },
+  ])
+  const task = messages[1]!.parts[0] as ToolPart
+  expect(messages[1]!.info).toMatchObject({ agent: "general", finish: "tool-calls" })
+  expect(task).toMatchObject({ tool: "task", state: { status: "completed", input: { subagent_type: "general" } } })
+  expect(task.state.status === "completed" && task.state.output).toContain("child found 3 issues")
+  const [child] = engine.store.children(session.id)
+  expect(child).toBeDefined()
+  expect(task.state.status === "completed" && task.state.metadata.sessionId).toBe(child!.id)
+  expect(messages[2]!.parts).toMatchObject([{ type: "text", text: SUBTASK_FOLLOW_UP, synthetic: true }])
+  // The parent's model sees the task call and its result before the follow-up.
+  const parentCall = calls.find((call) => lastUser(call) === SUBTASK_FOLLOW_UP)!
+  expect(parentCall.messages.some((m) => m.toolCalls?.[0]?.name === "task")).toBe(true)
+  expect(reply.parts.find((p) => p.type === "text")).toMatchObject({ text: "parent read: 0" })
+  expect(executed).toHaveLength(1)
+  expect(executed[0]!.messageID).toBe(reply.info.id)
+})
+
+test("/init asks the model to write AGENTS.md for the project, with what the user typed", async () => {
+  const { engine, directory, calls } = setup({
+    responder: (request) => {
+      if (lastToolResults(request).length) return { text: "Wrote AGENTS.md." }
+      const asked = lastUser(request)
+      if (!asked.includes("AGENTS.md")) return { text: "not asked" }
+      return {
+        toolCalls: [
+          {
+            name: "write",
+            input: { filePath: "AGENTS.md", content: `# Agents\n${asked.includes("bun") ? "Use bun." : ""}\n` },
+          },
+        ],
+      }
+    },
+  })
+  writeFileSync(path.join(directory, "package.json"), "{}")
+  const session = engine.store.createSession({ directory })
+  const reply = await engine.commands.run(session.id, { command: "init", arguments: "mention bun" })
+  if ("refused" in reply) throw new Error(reply.message)
+  expect(lastUser(calls[0]!)).toContain(directory)
+  expect(existsSync(path.join(directory, "AGENTS.md"))).toBe(true)
+  expect(readFileSync(path.join(directory, "AGENTS.md"), "utf8")).toContain("Use bun.")
+  expect(reply.parts.find((p) => p.type === "text")).toMatchObject({ text: "Wrote AGENTS.md." })
+})
