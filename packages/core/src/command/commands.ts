@@ -2,7 +2,9 @@ import { z } from "zod"
 import type { AgentInfo } from "../agent/agent"
 import type { Config } from "../config/config"
 import type { ModelCache } from "../provider/model-cache"
+import { evaluateAll } from "../permission/rules"
 import { parseModelRef } from "../provider/provider"
+import { SessionError } from "../session/events"
 import type { ModelRef, WithParts } from "../session/message"
 import { checkClientIds } from "../session/client-ids"
 import { PromptError, type SessionRunner } from "../session/prompt"
@@ -11,6 +13,7 @@ import type { Subagents } from "../task/subagents"
 import type { CommandInfo } from "./command-info"
 import { CommandExecuted } from "./events"
 import { expandTemplate } from "./expand"
+import { runInlineCommands } from "./inline-shell"
 import { loadCommands } from "./load-commands"
 import { runShell, type ShellInput } from "./shell"
 import { runSubtask } from "./subtask"
@@ -84,13 +87,16 @@ export class Commands {
     const command = this.list().find((candidate) => candidate.name === input.command)
     if (!command) {
       const known = this.list().map((candidate) => candidate.name)
-      return { refused: "command", message: `command "${input.command}" not found; available: ${known.join(", ")}` }
+      const message = `command "${input.command}" not found; available: ${known.join(", ")}`
+      // Clients show a session's errors where the user is; the answer alone may go unseen.
+      store.bus.publish(SessionError, { sessionID, error: { name: "UnknownError", data: { message } } })
+      return { refused: "command", message }
     }
     const agent = this.agent(command.agent ?? input.agent ?? this.defaultAgent())
     const commandAgentModel = command.agent ? agents.get(command.agent)?.model : undefined
     const chosen = command.model ? parseModelRef(command.model) : commandAgentModel
     const asked = input.model ? parseModelRef(input.model) : undefined
-    const prompt = expandTemplate(command.template, input.arguments)
+    const prompt = await this.inlineCommands(sessionID, agent, expandTemplate(command.template, input.arguments))
     const subtask = command.subtask ?? agent.mode === "subagent"
     if (!subtask) {
       const model = chosen ?? asked
@@ -124,6 +130,21 @@ export class Commands {
     const last = store.messages(sessionID).findLast((message) => message.info.role === "assistant")
     if (!last) throw new PromptError("the session produced no reply")
     return this.executed(sessionID, input, last)
+  }
+
+  /** Runs the template's `` !`command` ``s that the session's bash rules allow, in the session's directory. */
+  private async inlineCommands(sessionID: string, agent: AgentInfo, template: string) {
+    const { store, config, agents, directory } = this.deps
+    const rules = [
+      config.permission,
+      ...store.ancestors(sessionID).map((session) => agents.get(session.agent ?? "")?.permission),
+      agent.permission,
+    ]
+    const filled = await runInlineCommands(template, {
+      cwd: store.getSession(sessionID)?.directory ?? directory,
+      allowed: (commands) => commands.every((command) => evaluateAll(rules, "bash", command) === "allow"),
+    })
+    return filled.trim()
   }
 
   private executed(sessionID: string, input: CommandInput, reply: WithParts) {

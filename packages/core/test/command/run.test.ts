@@ -4,6 +4,7 @@ import path from "node:path"
 import { record, testEngine } from "@tandem/testing/fixture"
 import { lastToolResults, lastUser } from "@tandem/testing/script"
 import { CommandExecuted } from "../../src/command/events"
+import { SessionError } from "../../src/session/events"
 import { SUBTASK_FOLLOW_UP } from "../../src/command/subtask"
 import type { ToolPart } from "../../src/session/message"
 
@@ -37,8 +38,10 @@ test("a command's template, arguments filled in, is sent as a prompt with its ag
 test("an unknown command is refused with the names of the known ones, and nothing is written", async () => {
   const { engine, directory } = setup({ responder: () => ({ text: "no" }) })
   const session = engine.store.createSession({ directory })
+  const errors = record(engine.bus, SessionError)
   const reply = await engine.commands.run(session.id, { command: "nope", arguments: "" })
   expect(reply).toMatchObject({ refused: "command", message: expect.stringContaining("init") })
+  expect(errors).toMatchObject([{ sessionID: session.id, error: { name: "UnknownError" } }])
   expect(engine.store.messages(session.id)).toHaveLength(0)
 })
 
@@ -101,4 +104,24 @@ test("/init asks the model to write AGENTS.md for the project, with what the use
   expect(existsSync(path.join(directory, "AGENTS.md"))).toBe(true)
   expect(readFileSync(path.join(directory, "AGENTS.md"), "utf8")).toContain("Use bun.")
   expect(reply.parts.find((p) => p.type === "text")).toMatchObject({ text: "Wrote AGENTS.md." })
+})
+
+test("!`command` in a template is replaced by its output when the bash rules allow it, by a refusal note otherwise", async () => {
+  const { engine, directory } = setup({
+    responder: (request) => ({ text: lastUser(request) }),
+    config: {
+      permission: { bash: { "rm *": "deny", "git *": "ask" } },
+      command: { status: { template: "Files: !`ls`\nGone: !`rm keep.txt`\nAsk: !`git status`\nArgs: $1" } },
+    },
+  })
+  writeFileSync(path.join(directory, "keep.txt"), "x")
+  const session = engine.store.createSession({ directory })
+  const reply = await engine.commands.run(session.id, { command: "status", arguments: "one" })
+  if ("refused" in reply) throw new Error(reply.message)
+  const text = (reply.parts.find((p) => p.type === "text") as { text: string }).text
+  expect(text).toStartWith("Files: keep.txt\n")
+  expect(text).toContain("Gone: [command not run: the bash permission rules do not allow `rm keep.txt`")
+  expect(text).toContain("Ask: [command not run")
+  expect(text).toEndWith("Args: one")
+  expect(existsSync(path.join(directory, "keep.txt"))).toBe(true)
 })
