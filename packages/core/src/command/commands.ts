@@ -13,6 +13,7 @@ import type { Subagents } from "../task/subagents"
 import type { CommandInfo } from "./command-info"
 import { CommandExecuted } from "./events"
 import { expandTemplate } from "./expand"
+import { fileReferences } from "./file-references"
 import { runInlineCommands } from "./inline-shell"
 import { loadCommands } from "./load-commands"
 import { runShell, type ShellInput } from "./shell"
@@ -100,12 +101,12 @@ export class Commands {
     const subtask = command.subtask ?? agent.mode === "subagent"
     if (!subtask) {
       const model = chosen ?? asked
-      const files = input.parts ?? []
+      const referenced = fileReferences(prompt, store.getSession(sessionID)?.directory ?? this.deps.directory)
       const reply = await runner.prompt(sessionID, {
         messageID: input.messageID,
         agent: agent.name,
         model,
-        parts: [{ type: "text", text: prompt }, ...files],
+        parts: [{ type: "text", text: prompt }, ...referenced, ...(input.parts ?? [])],
       })
       return this.executed(sessionID, input, reply)
     }

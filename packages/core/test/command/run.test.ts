@@ -1,7 +1,7 @@
 import { afterEach, expect, test } from "bun:test"
-import { existsSync, readFileSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import path from "node:path"
-import { record, testEngine } from "@tandem/testing/fixture"
+import { record, tempProject, testEngine } from "@tandem/testing/fixture"
 import { lastToolResults, lastUser } from "@tandem/testing/script"
 import { CommandExecuted } from "../../src/command/events"
 import { SessionError } from "../../src/session/events"
@@ -124,4 +124,30 @@ test("!`command` in a template is replaced by its output when the bash rules all
   expect(text).toContain("Ask: [command not run")
   expect(text).toEndWith("Args: one")
   expect(existsSync(path.join(directory, "keep.txt"))).toBe(true)
+})
+
+test("@path in a template attaches the project's file or directory for the model to read; other names stay text", async () => {
+  const root = tempProject()
+  mkdirSync(path.join(root, "project"))
+  writeFileSync(path.join(root, "out.txt"), "outside")
+  const { engine, directory, calls } = setup({
+    directory: path.join(root, "project"),
+    responder: () => ({ text: "read" }),
+    config: { command: { explain: { template: "Explain @src/a.ts and @docs, not @missing.txt nor @../out.txt." } } },
+  })
+  mkdirSync(path.join(directory, "src"))
+  mkdirSync(path.join(directory, "docs"))
+  writeFileSync(path.join(directory, "src", "a.ts"), "export const answer = 42\n")
+  writeFileSync(path.join(directory, "docs", "guide.md"), "# Guide\n")
+  const session = engine.store.createSession({ directory })
+  const reply = await engine.commands.run(session.id, { command: "explain", arguments: "" })
+  if ("refused" in reply) throw new Error(reply.message)
+  const user = engine.store.messages(session.id)[0]!
+  expect(user.parts.map((p) => p.type)).toEqual(["text", "file", "text", "file", "text"])
+  expect(user.parts[1]).toMatchObject({ type: "file", mime: "text/plain", filename: "src/a.ts" })
+  expect(user.parts[3]).toMatchObject({ type: "file", mime: "application/x-directory", filename: "docs" })
+  const sent = calls[0]!.messages.at(-1)!.text
+  expect(sent).toContain("export const answer = 42")
+  expect(sent).toContain("guide.md")
+  expect(sent).not.toContain("outside")
 })
