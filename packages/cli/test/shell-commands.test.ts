@@ -122,11 +122,12 @@ test("session.shell on a busy session answers 409 SessionBusyError, as opencode 
 test("command.list has init, the config's commands and the project's command files in opencode's shape", async () => {
   const listed = (await client().command.list()).data!
   const byName = Object.fromEntries(listed.map((command) => [command.name, command]))
-  expect(Object.keys(byName)).toEqual(expect.arrayContaining(["init", "greet", "lint", "explain"]))
+  expect(Object.keys(byName)).toEqual(expect.arrayContaining(["init", "review", "greet", "lint", "explain"]))
   expect(byName.greet).toMatchObject({ description: "say hello", template: "Greet $1 from $2", hints: ["$1", "$2"] })
   expect(byName.lint).toMatchObject({ agent: "general", subtask: true, hints: ["$ARGUMENTS"] })
   expect(byName.explain).toMatchObject({ description: "Explain a file", agent: "plan", template: "Explain $ARGUMENTS" })
   expect(byName.init).toMatchObject({ source: "command", hints: ["$ARGUMENTS"] })
+  expect(byName.review).toMatchObject({ source: "command", subtask: true, hints: ["$ARGUMENTS"] })
 })
 
 test("session.command fills in the arguments, answers the reply and emits command.executed", async () => {

@@ -5,9 +5,12 @@ import { parseFrontmatter } from "../agent/frontmatter"
 import { CommandConfig, globalConfigDirectory, type Config } from "../config/config"
 import { hints, type CommandInfo } from "./command-info"
 import initTemplate from "./init.txt" with { type: "text" }
+import reviewTemplate from "./review.txt" with { type: "text" }
 
 /** The built-in command that writes or improves the project's AGENTS.md. */
 export const INIT = "init"
+/** The built-in command that reviews changes in a child session. */
+export const REVIEW = "review"
 
 /** A command file's frontmatter; the file's body is the template. */
 const CommandFile = CommandConfig.omit({ template: true })
@@ -45,7 +48,7 @@ function info(name: string, entry: CommandConfig): CommandInfo {
 
 /**
  * The commands of a project, later sources overriding earlier ones of the same name: the
- * built-in `init`, the `command` block of the config, command files of the global config
+ * built-ins `init` and `review`, the `command` block of the config, command files of the global config
  * directory, then the project's `.opencode/command/` and `.opencode/commands/`.
  */
 export function loadCommands(
@@ -60,6 +63,14 @@ export function loadCommands(
     source: "command",
     template: initTemplate.replaceAll("{{DIRECTORY}}", directory),
     hints: hints(initTemplate),
+  })
+  commands.set(REVIEW, {
+    name: REVIEW,
+    description: "review changes: uncommitted by default, or a commit, branch or pull request",
+    source: "command",
+    template: reviewTemplate.replaceAll("{{DIRECTORY}}", directory),
+    subtask: true,
+    hints: hints(reviewTemplate),
   })
   const entries = {
     ...config.command,

@@ -35,7 +35,7 @@ test("commands come from the built-in init, the config block, global and project
   mkdirSync(path.join(directory, ".opencode", "commands"), { recursive: true })
   mkdirSync(path.join(global, "opencode", "command"), { recursive: true })
   writeFileSync(
-    path.join(directory, ".opencode", "command", "review.md"),
+    path.join(directory, ".opencode", "command", "audit.md"),
     "---\ndescription: Review a file\nagent: plan\nmodel: scripted/test\nsubtask: true\n---\nReview $1 for $ARGUMENTS\n",
   )
   writeFileSync(path.join(directory, ".opencode", "commands", "plain.md"), "Just do it\n")
@@ -47,9 +47,10 @@ test("commands come from the built-in init, the config block, global and project
     { XDG_CONFIG_HOME: global },
   )
   const byName = Object.fromEntries(commands.map((command) => [command.name, command]))
-  expect(Object.keys(byName).sort()).toEqual(["deploy", "hello", "init", "plain", "review"])
-  expect(byName.review).toEqual({
-    name: "review",
+  expect(Object.keys(byName).sort()).toEqual(["audit", "deploy", "hello", "init", "plain", "review"])
+  expect(commands.map((command) => command.name).slice(0, 2)).toEqual(["init", "review"])
+  expect(byName.audit).toEqual({
+    name: "audit",
     description: "Review a file",
     agent: "plan",
     model: "scripted/test",
@@ -64,4 +65,6 @@ test("commands come from the built-in init, the config block, global and project
   expect(byName.init!.template).toContain("AGENTS.md")
   expect(byName.init!.template).toContain(directory)
   expect(byName.init!.hints).toEqual(["$ARGUMENTS"])
+  expect(byName.review).toMatchObject({ subtask: true, hints: ["$ARGUMENTS"] })
+  expect(byName.review!.template).toContain("git diff")
 })

@@ -151,3 +151,18 @@ test("@path in a template attaches the project's file or directory for the model
   expect(sent).toContain("guide.md")
   expect(sent).not.toContain("outside")
 })
+
+test("/review runs as a sub-agent with the session's agent and passes on what to review", async () => {
+  const { engine, directory } = setup({
+    responder: (request) => {
+      const asked = lastUser(request)
+      if (asked.startsWith("Review code changes")) return { text: `reviewed ${asked.includes("Input: HEAD~1")}` }
+      return { text: `parent: ${request.messages.some((m) => m.toolResults?.[0]?.output.includes("reviewed true"))}` }
+    },
+  })
+  const session = engine.store.createSession({ directory })
+  const reply = await engine.commands.run(session.id, { command: "review", arguments: "HEAD~1", agent: "build" })
+  if ("refused" in reply) throw new Error(reply.message)
+  expect(reply.parts.find((p) => p.type === "text")).toMatchObject({ text: "parent: true" })
+  expect(engine.store.children(session.id)).toMatchObject([{ agent: "build" }])
+})
