@@ -166,3 +166,29 @@ test("/review runs as a sub-agent with the session's agent and passes on what to
   expect(reply.parts.find((p) => p.type === "text")).toMatchObject({ text: "parent: true" })
   expect(engine.store.children(session.id)).toMatchObject([{ agent: "build" }])
 })
+
+test("aborting the session during a subtask command stops its child; no follow-up is asked and the loop stays idle", async () => {
+  const childCalled = Promise.withResolvers<void>()
+  const { engine, directory, calls } = setup({
+    responder: async (request) => {
+      childCalled.resolve()
+      await new Promise((resolve) => request.signal?.addEventListener("abort", resolve))
+      return { text: "never" }
+    },
+    config: { command: { slow: { template: "Slow $ARGUMENTS", agent: "general", subtask: true } } },
+  })
+  const session = engine.store.createSession({ directory })
+  const running = engine.commands.run(session.id, { command: "slow", arguments: "job", agent: "build" })
+  await childCalled.promise
+  expect(await engine.commands.run(session.id, { command: "slow", arguments: "again" })).toMatchObject({
+    refused: "busy",
+  })
+  engine.sessions.abort(session.id)
+  const reply = await running
+  if ("refused" in reply) throw new Error(reply.message)
+  const messages = engine.store.messages(session.id)
+  expect(messages.map((m) => m.info.role)).toEqual(["user", "assistant"])
+  expect(messages[1]!.parts[0]).toMatchObject({ tool: "task", state: { status: "error" } })
+  expect(calls).toHaveLength(1)
+  expect(engine.status.get(session.id)).toEqual({ type: "idle" })
+})
