@@ -1,5 +1,6 @@
 import path from "node:path"
 import { loadAgents, subagentsOf } from "./agent/agent"
+import { Commands } from "./command/commands"
 import { Bus } from "./bus/bus"
 import { tandemSettings, type Config } from "./config/config"
 import { configWithSecrets } from "./config/secrets"
@@ -113,6 +114,7 @@ export function createEngine(options: EngineOptions) {
     onAbort: (sessionID) => background.onAbort(sessionID),
   })
 
+  const commands = new Commands({ store, runner, subagents, agents, models, config, directory, env })
   const owners = new Owners({ ...owned, store, bus, background })
 
   return {
@@ -135,6 +137,7 @@ export function createEngine(options: EngineOptions) {
     sessions,
     history,
     tools,
+    commands,
     recovery: owners.start({ watch: !privateStore }),
     /** This process as the owner of its work: its lease, take-overs, what it leaves on exit. */
     owners,

@@ -3,6 +3,7 @@ import { basicAuth } from "hono/basic-auth"
 import { HTTPException } from "hono/http-exception"
 import type { Engine } from "@tandem/core/engine"
 import { VERSION } from "@tandem/core/session/store"
+import { commandRoutes } from "./routes/command"
 import { configRoutes } from "./routes/config"
 import { eventRoutes } from "./routes/event"
 import { permissionRoutes } from "./routes/permission"
@@ -68,6 +69,8 @@ export function createApp(engine: Engine, options: AppOptions = {}) {
   app.route("/", historyRoutes(engine))
   app.route("/", sessionRoutes(engine))
   app.route("/", compactionRoutes(engine))
+
+  app.route("/", commandRoutes(engine))
   app.route("/", permissionRoutes(engine))
   app.route("/", eventRoutes(engine, options.heartbeatMs))
   app.route("/", uiRoutes(engine))

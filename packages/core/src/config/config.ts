@@ -67,6 +67,21 @@ export const AgentConfig = z
   .loose()
 export type AgentConfig = z.infer<typeof AgentConfig>
 
+/** A custom command in the `command` block: `/name args` sends `template` with the arguments filled in. */
+export const CommandConfig = z
+  .object({
+    template: z.string(),
+    description: z.string().optional(),
+    /** The agent that answers; a sub-agent runs the command as a `task` call unless `subtask` is false. */
+    agent: z.string().optional(),
+    /** `provider/model` to answer with. */
+    model: z.string().optional(),
+    /** Run as a sub-agent in a child session, whatever the agent's mode. */
+    subtask: z.boolean().optional(),
+  })
+  .loose()
+export type CommandConfig = z.infer<typeof CommandConfig>
+
 /** Settings of background tasks, in `tandem.background`. */
 export const BackgroundConfig = z
   .object({
@@ -171,6 +186,7 @@ export const Config = z
     default_agent: z.string().optional(),
     provider: z.record(z.string(), ProviderConfig).optional(),
     agent: z.record(z.string(), AgentConfig).optional(),
+    command: z.record(z.string(), CommandConfig).optional(),
     permission: PermissionConfig.optional(),
     subagent_depth: z.number().int().nonnegative().optional(),
     /** Snapshot the project's files around each step, for revert and diffs (default true), as opencode's key. */

@@ -1,10 +1,10 @@
-import { z } from "zod"
 import { ascending } from "../id/id"
 import type { AgentInfo } from "../agent/agent"
 import type { Config, RetryConfig } from "../config/config"
 import type { Permissions } from "../permission/permission"
 import type { ModelCache } from "../provider/model-cache"
 import type { FileVersions } from "../tool/file-versions"
+import { PromptError, type PromptInput } from "./prompt-input"
 import { newAssistantMessage } from "./assistant-message"
 import { checkClientIds } from "./client-ids"
 import { Compaction } from "./compaction/compaction"
@@ -20,37 +20,7 @@ import { generateTitle } from "./title"
 import { toModelMessages } from "./to-model"
 import { toolContext } from "./tool-context"
 
-/** Parts a prompt may carry, as opencode's prompt body accepts them. */
-export const PromptPartInput = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("text"), text: z.string(), synthetic: z.boolean().optional(), id: z.string().optional() }),
-  z.object({
-    type: z.literal("file"),
-    mime: z.string(),
-    url: z.string(),
-    filename: z.string().optional(),
-    id: z.string().optional(),
-  }),
-  z.object({ type: z.literal("agent"), name: z.string(), id: z.string().optional() }),
-])
-
-/** The body of `POST /session/:id/message` and `prompt_async`. */
-export const PromptInput = z
-  .object({
-    messageID: z.string().startsWith("msg_").optional(),
-    model: z.object({ providerID: z.string(), modelID: z.string() }).optional(),
-    agent: z.string().optional(),
-    noReply: z.boolean().optional(),
-    system: z.string().optional(),
-    tools: z.record(z.string(), z.boolean()).optional(),
-    parts: z.array(PromptPartInput).min(1),
-  })
-  .meta({ id: "PromptInput" })
-export type PromptInput = z.infer<typeof PromptInput>
-
-/** A named failure of the loop that a caller can act on. */
-export class PromptError extends Error {
-  override name = "PromptError"
-}
+export { PromptError, PromptInput, PromptPartInput } from "./prompt-input"
 
 /** What the loop needs from the rest of the engine; hooks and tools come later, see `setHooks`. */
 export type LoopDeps = {
@@ -68,7 +38,8 @@ export type LoopDeps = {
   retry: RetryConfig
 }
 
-type Run = { abort: AbortController; done: Promise<void> }
+/** A running turn: the prompt loop, or work that holds the session (`occupy`), after which a waiting prompt runs. */
+type Run = { abort: AbortController; done: Promise<void>; held?: boolean }
 
 /** Drives each session's prompt loop: one loop per session, new prompts join the running one. */
 export class SessionRunner {
@@ -153,18 +124,39 @@ export class SessionRunner {
    */
   resume(sessionID: string, options: { force?: boolean } = {}): Promise<void> {
     const existing = this.runs.get(sessionID)
-    if (existing) return existing.done
+    if (existing) return existing.held ? existing.done.then(() => this.resume(sessionID, options)) : existing.done
     const abort = new AbortController()
     const run: Run = { abort, done: Promise.resolve() }
     run.done = this.loop(sessionID, abort.signal, options.force ?? false)
       .then(() => void this.compaction.prune(sessionID))
-      .finally(() => {
-        this.runs.delete(sessionID)
-        this.deps.status.set(sessionID, { type: "idle" })
-        this.hooks.onIdle?.(sessionID)
-      })
+      .finally(() => this.ended(sessionID))
     this.runs.set(sessionID, run)
     return run.done
+  }
+
+  /**
+   * Runs `work` as the session's turn (a user's shell command, a command's sub-agent): busy meanwhile,
+   * aborted through its signal; a prompt written meanwhile is answered after it. Undefined when busy.
+   */
+  occupy<T>(sessionID: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> | undefined {
+    if (this.runs.has(sessionID)) return undefined
+    const abort = new AbortController()
+    this.deps.status.set(sessionID, { type: "busy" })
+    const result = work(abort.signal)
+    const end = () => this.ended(sessionID)
+    this.runs.set(sessionID, { abort, held: true, done: result.then(end, end) })
+    return result
+  }
+
+  private ended(sessionID: string) {
+    this.runs.delete(sessionID)
+    this.deps.status.set(sessionID, { type: "idle" })
+    this.hooks.onIdle?.(sessionID)
+  }
+
+  /** A tool's context for a call made outside a model's step (a user's shell command, a command's task call). */
+  toolContext(input: Parameters<typeof toolContext>[1]) {
+    return toolContext(this.deps, input)
   }
 
   /** Compacts the session with the given model (`POST /session/:id/summarize`); resolves once the summary is written. */

@@ -20,7 +20,6 @@ export function projectRoutes(engine: Engine, started = Date.now()) {
       }),
     )
     .get("/vcs", describe({ id: "vcs.get", summary: "Version control (none reported)" }), (c) => c.json({}))
-    .get("/command", describe({ id: "command.list", summary: "Custom commands (none)" }), (c) => c.json([]))
     .get("/lsp", describe({ id: "lsp.status", summary: "LSP servers (none)" }), (c) => c.json([]))
     .get("/formatter", describe({ id: "formatter.status", summary: "Formatters (none)" }), (c) => c.json([]))
     .get("/mcp", describe({ id: "mcp.status", summary: "MCP servers (none)" }), (c) => c.json({}))
