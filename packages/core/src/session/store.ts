@@ -161,12 +161,11 @@ export class Store {
   updateSession(id: string, change: (info: SessionInfo) => SessionInfo): SessionInfo | undefined {
     const current = this.getSession(id)
     if (!current) return undefined
-    const changed = change(current)
-    const next = { ...changed, time: { ...changed.time, updated: Date.now() } }
+    const next = change(current)
+    next.time = { ...next.time, updated: Date.now() }
     this.write()
-    this.db
-      .query("update session set data = ?, time_updated = ? where id = ?")
-      .run(JSON.stringify(next), next.time.updated, id)
+    const update = this.db.query("update session set data = ?, time_updated = ? where id = ?")
+    update.run(JSON.stringify(next), next.time.updated, id)
     this.announce(() => this.bus.publish(SessionUpdated, { sessionID: id, info: next }))
     return next
   }

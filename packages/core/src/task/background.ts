@@ -20,10 +20,7 @@ import { waitForTasks, waitUntilSettled } from "./wait-tasks"
 import { recoveryPlan } from "./recovery"
 import { reconcileWithLedger } from "./reconcile"
 
-/**
- * A background dispatch: the task, less the child session that dispatching creates (`id`, when
- * given, is that session's id, chosen beforehand; the task takes it too).
- */
+/** A background dispatch: the task, less the child session that dispatching creates (whose id the task takes). */
 export type DispatchInput = Omit<TaskSpec, "sessionID"> & { directory: string }
 
 export type BackgroundDeps = {
