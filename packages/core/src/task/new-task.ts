@@ -1,3 +1,4 @@
+import { ascending } from "../id/id"
 import { emptyTokens, type ModelRef } from "../session/message"
 import type { TaskInfo } from "./task-info"
 import type { WorktreeInfo } from "./worktree"
@@ -12,23 +13,20 @@ export type TaskSpec = {
   model: ModelRef
   description: string
   prompt: string
-  /**
-   * The task's id when it is not its child session's (as upstream, a task is named by its child
-   * session): only a second task of one child session needs another.
-   */
+  /** The id to use, when something (an isolated task's branch) was named after it already. */
   id?: string
   /** The worktree an isolated task works in. */
   worktree?: WorktreeInfo
 }
 
 /**
- * A new ledger row, named by its child session's id unless `spec.id` says otherwise: `queued` for a dispatch waiting for admission, or `running` for a foreground
+ * A new ledger row: `queued` for a dispatch waiting for admission, or `running` for a foreground
  * call adopted while it runs (its first attempt already started).
  */
 export function newTask(spec: TaskSpec, state: "queued" | "running", now = Date.now()): TaskInfo {
   return {
     ...spec,
-    id: spec.id ?? spec.sessionID,
+    id: spec.id ?? ascending("task", now),
     state,
     attempts: state === "running" ? 1 : 0,
     usage: { tokens: emptyTokens(), cost: 0, steps: 0 },
