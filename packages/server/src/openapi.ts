@@ -128,6 +128,5 @@ function schemaOf(schema: z.core.$ZodType | JsonSchema | undefined): JsonSchema 
   const id = z.globalRegistry.get(schema)?.id
   if (id) return ref(id)
   if (schema instanceof z.ZodArray) return { type: "array", items: schemaOf(schema.element) }
-  const { $schema: _, ...inline } = z.toJSONSchema(schema, { unrepresentable: "any", reused: "inline" })
-  return inline
+  return componentRefs(z.toJSONSchema(schema, { unrepresentable: "any", reused: "inline" })) as JsonSchema
 }

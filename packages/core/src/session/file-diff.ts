@@ -1,16 +1,7 @@
 import { z } from "zod"
 
-/** One file's change in a session summary or a `session.diff` event. */
-export const SnapshotFileDiff = z
-  .object({
-    file: z.string().optional(),
-    patch: z.string().optional(),
-    additions: z.number(),
-    deletions: z.number(),
-    status: z.enum(["added", "deleted", "modified"]).optional(),
-  })
-  .meta({ id: "SnapshotFileDiff" })
-export type SnapshotFileDiff = z.infer<typeof SnapshotFileDiff>
+/** One file's change in a session summary or a `session.diff` event (made by the snapshot store). */
+export { SnapshotFileDiff } from "../snapshot/file-diff"
 
 /** One file's change between two snapshots, with its unified diff (`GET /session/:id/diff`). */
 export const FileDiff = z

@@ -22,7 +22,11 @@ async function failWith(said: string, turn: Turn) {
   const engine = createEngine({
     directory,
     dbFile: ":memory:",
-    config: scriptedProviderConfig(model.url, { tandem: { title: false, retry: { attempts: 1 } } }),
+    // Compaction off: an overflow would otherwise be compacted and retried instead of standing as the error.
+    config: scriptedProviderConfig(model.url, {
+      compaction: { auto: false },
+      tandem: { title: false, retry: { attempts: 1 } },
+    }),
   })
   engines.push(engine)
   plans.set(said, turn)

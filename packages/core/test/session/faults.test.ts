@@ -17,7 +17,7 @@ const model = startScriptedServer({
     const key = said.startsWith("CHILD") ? said : said.split(" ")[0]!
     const plan = plans.get(key)
     if (said.startsWith("bg") && lastToolResults(request).length)
-      return { text: `parent saw: ${lastToolResults(request)[0]!.output}` }
+      return { text: `parent saw: ${lastToolResults(request).at(-1)!.output}` }
     if (said.startsWith("bg"))
       return {
         toolCalls: [

@@ -11,7 +11,7 @@ test("budgets: a step budget and a token budget end a task with its partial resu
   const { engine, directory } = setup(
     byPrompt({
       budget: dispatcher([background("CHILD loop")], "dispatched", (request) => ({
-        text: lastToolResults(request)[0]!.output,
+        text: lastToolResults(request).at(-1)!.output,
       })),
       "CHILD loop": () => ({ text: "still going", toolCalls: [{ name: "glob", input: { pattern: "*.x" } }] }),
     }),
@@ -32,7 +32,7 @@ test("budgets: a step budget and a token budget end a task with its partial resu
   const tokens = setup(
     byPrompt({
       budget: dispatcher([background("CHILD big")], "dispatched", (request) => ({
-        text: lastToolResults(request)[0]!.output,
+        text: lastToolResults(request).at(-1)!.output,
       })),
       "CHILD big": () => ({
         text: "big step",
@@ -59,7 +59,7 @@ test("a wall-time budget stops a task that does not finish, keeping what it had"
   const { engine, directory } = setup(
     byPrompt({
       slow: dispatcher([background("CHILD stuck")], "dispatched", (request) => ({
-        text: lastToolResults(request)[0]!.output,
+        text: lastToolResults(request).at(-1)!.output,
       })),
       "CHILD stuck": answersWhenReleased(never, "too late"),
     }),

@@ -59,10 +59,10 @@ test("nesting: a grandchild's result travels to its own parent, which finishes b
   const { engine, directory } = setup(
     byPrompt({
       top: dispatcher([background("CHILD middle")], "dispatched", (request) => ({
-        text: `top got: ${lastToolResults(request)[0]!.output.includes("middle saw leaf")}`,
+        text: `top got: ${lastToolResults(request).at(-1)!.output.includes("middle saw leaf")}`,
       })),
       "CHILD middle": dispatcher([background("CHILD leaf")], "middle waiting", (request) => ({
-        text: `middle saw ${lastToolResults(request)[0]!.output.includes("leaf result") ? "leaf" : "nothing"}`,
+        text: `middle saw ${lastToolResults(request).at(-1)!.output.includes("leaf result") ? "leaf" : "nothing"}`,
       })),
       "CHILD leaf": () => ({ text: "leaf result" }),
     }),

@@ -98,6 +98,7 @@ for (const name of WIRES) {
     test("busy parent: a result drained at a step boundary joins that step's tool results", async () => {
       const child = gate()
       const step2 = gate()
+      const inStep2 = gate()
       let step = 0
       w.answer(
         byPrompt({
@@ -106,6 +107,7 @@ for (const name of WIRES) {
             // Anthropic also thinks in a redacted block here, which must go back untouched.
             if (step === 1) return { redactedThinking: true, toolCalls: [background("CHILD quick")] }
             if (step === 2) {
+              inStep2.release()
               await step2.promise
               return { toolCalls: [{ name: "glob", input: { pattern: "*.none" } }] }
             }
@@ -119,6 +121,8 @@ for (const name of WIRES) {
       const parent = engine.store.createSession({ directory })
       const reply = engine.runner.prompt(parent.id, say("work"))
       const done = engine.bus.once(TaskUpdated, (e) => e.task.state === "completed")
+      // The child ends while the parent's second model call is in flight, so its result waits for that step's end.
+      await inStep2.promise
       child.release()
       await done
       const delivered = record(engine.bus, TaskDelivered)
@@ -303,7 +307,7 @@ for (const name of WIRES) {
         .messages(parent.id)
         .map((m) => m.info)
         .findLast((info) => info.role === "assistant") as AssistantMessage
-      expect(failed.error).toMatchObject({ name: "APIError", data: { message: "prompt is too long" } })
+      expect(failed.error).toMatchObject({ name: "APIError", data: { message: "tool_use ids must be unique" } })
       const reply = await engine.runner.prompt(parent.id, say("again"))
       expect(reply.parts.find((p) => p.type === "text")).toMatchObject({ text: "results seen: 1" })
       expect(synthetic(engine, parent.id)).toHaveLength(1)
@@ -314,6 +318,6 @@ for (const name of WIRES) {
 /** A 400 in the wire's own error shape. */
 function errorBody(name: string) {
   if (name.startsWith("anthropic"))
-    return { type: "error", error: { type: "invalid_request_error", message: "prompt is too long" } }
-  return { error: { message: "prompt is too long", type: "invalid_request_error", param: null, code: null } }
+    return { type: "error", error: { type: "invalid_request_error", message: "tool_use ids must be unique" } }
+  return { error: { message: "tool_use ids must be unique", type: "invalid_request_error", param: null, code: null } }
 }
