@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync, statSync } from "node:fs"
-import path from "node:path"
 import { pathToFileURL } from "node:url"
 import type { PromptInput } from "../session/prompt"
 import { capOutput } from "../tool/bash"
+import { isInside, projectRoot, resolveReal } from "../tool/path-guard"
 
 /** The most characters of one referenced file the model is sent. */
 export const REFERENCE_CHARS = 50_000
@@ -21,13 +21,15 @@ type Parts = PromptInput["parts"]
 export function fileReferences(template: string, directory: string): Parts {
   const parts: Parts = []
   const seen = new Set<string>()
+  const root = projectRoot({ directory })
   for (const match of template.matchAll(REFERENCE)) {
     const name = match[1]
     if (!name || seen.has(name)) continue
     seen.add(name)
-    const target = path.resolve(directory, name)
-    const relative = path.relative(directory, target)
-    if (relative.startsWith("..") || path.isAbsolute(relative)) continue
+    // Symlinks are followed before the check, as for the file tools: a link in the project that
+    // leads out of it is left as plain text.
+    const target = resolveReal(root, name)
+    if (!target || !isInside(root, target)) continue
     const stat = statSync(target, { throwIfNoEntry: false })
     if (!stat) continue
     const url = pathToFileURL(target).href

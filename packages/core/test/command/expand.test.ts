@@ -1,10 +1,11 @@
 import { expect, test } from "bun:test"
-import { mkdirSync, writeFileSync } from "node:fs"
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs"
 import path from "node:path"
 import { tempProject } from "@tandem/testing/fixture"
 import { hints } from "../../src/command/command-info"
 import { expandTemplate, splitArguments } from "../../src/command/expand"
 import { loadCommands } from "../../src/command/load-commands"
+import { fileReferences } from "../../src/command/file-references"
 
 test("$ARGUMENTS takes everything typed; $1, $2… one word each, the highest the rest", () => {
   expect(expandTemplate("Fix $ARGUMENTS now", "the  login bug")).toBe("Fix the  login bug now")
@@ -67,4 +68,16 @@ test("commands come from the built-in init, the config block, global and project
   expect(byName.init!.hints).toEqual(["$ARGUMENTS"])
   expect(byName.review).toMatchObject({ subtask: true, hints: ["$ARGUMENTS"] })
   expect(byName.review!.template).toContain("git diff")
+})
+
+test("an @reference through a symlink that leads out of the project stays plain text", () => {
+  const outside = tempProject("tandem-outside-")
+  writeFileSync(path.join(outside, "secret.txt"), "outside secret")
+  const directory = tempProject()
+  writeFileSync(path.join(directory, "inside.txt"), "inside text")
+  symlinkSync(path.join(outside, "secret.txt"), path.join(directory, "link.txt"))
+  symlinkSync(outside, path.join(directory, "out"))
+  const parts = fileReferences("see @inside.txt and @link.txt and @out/secret.txt and @../x", directory)
+  expect(parts.filter((part) => part.type === "file").map((part) => part.filename)).toEqual(["inside.txt"])
+  expect(JSON.stringify(parts)).not.toContain("outside secret")
 })
