@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto"
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs"
 import path from "node:path"
+import { git, type GitResult } from "../task/git"
 import { parseDiff, type SnapshotFileDiff } from "./file-diff"
 
 /** A git command that failed: its arguments and what git said. */
@@ -8,21 +9,12 @@ export class SnapshotGitError extends Error {
   override name = "SnapshotGitError"
 }
 
-type Ran = { code: number; stdout: string; stderr: string }
-
 /** How often, and how far apart, a git call finding the index locked by another process tries again. */
 const LOCK_ATTEMPTS = 20
 const LOCK_WAIT_MS = 50
 
-/** The environment git runs in: the user's own GIT_* variables would point it at another repository. */
-function gitEnv() {
-  const env: Record<string, string> = {}
-  for (const [key, value] of Object.entries(process.env))
-    if (value !== undefined && !key.startsWith("GIT_")) env[key] = value
-  // Paths are file names, never patterns: a file called `*.ts` must not match every other one.
-  env.GIT_LITERAL_PATHSPECS = "1"
-  return env
-}
+/** Paths are file names, never patterns: a file called `*.ts` must not match every other one. */
+const LITERAL = { GIT_LITERAL_PATHSPECS: "1" }
 
 /**
  * One project directory's snapshots: a git object store of its own (under Tandem's data
@@ -130,7 +122,7 @@ export class GitSnapshotStore {
   }
 
   /** Runs git; another process snapshotting the same directory holds the index lock for a moment, so that is waited out. */
-  private async git(args: string[]): Promise<Ran> {
+  private async git(args: string[]): Promise<GitResult> {
     for (let attempt = 1; ; attempt++) {
       const ran = await this.run(args)
       if (ran.code === 0) return ran
@@ -140,18 +132,7 @@ export class GitSnapshotStore {
     }
   }
 
-  private async run(args: string[]): Promise<Ran> {
-    const child = Bun.spawn(["git", "--git-dir", this.gitDir, "--work-tree", this.directory, ...args], {
-      cwd: this.directory,
-      env: gitEnv(),
-      stdout: "pipe",
-      stderr: "pipe",
-    })
-    const [stdout, stderr, code] = await Promise.all([
-      new Response(child.stdout).text(),
-      new Response(child.stderr).text(),
-      child.exited,
-    ])
-    return { code, stdout, stderr }
+  private run(args: string[]) {
+    return git(this.directory, ["--git-dir", this.gitDir, "--work-tree", this.directory, ...args], { env: LITERAL })
   }
 }

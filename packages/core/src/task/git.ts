@@ -10,6 +10,11 @@ const ENV = {
   GIT_TERMINAL_PROMPT: "0",
 }
 
+/** The process's environment less its GIT_* variables, which would point git at another repository. */
+function userEnv() {
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("GIT_")))
+}
+
 /**
  * Runs git in `cwd` without a shell. Never throws for a failing command: the exit code says how
  * it went. `stdin` is written to the command; `env` adds to the process's environment.
@@ -21,7 +26,7 @@ export async function git(
 ): Promise<GitResult> {
   const child = Bun.spawn(["git", "-c", "core.hooksPath=/dev/null", "-c", "core.quotePath=false", ...args], {
     cwd,
-    env: { ...process.env, ...ENV, ...options.env },
+    env: { ...userEnv(), ...ENV, ...options.env },
     stdin: options.stdin === undefined ? "ignore" : new TextEncoder().encode(options.stdin),
     stdout: "pipe",
     stderr: "pipe",
