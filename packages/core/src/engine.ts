@@ -1,5 +1,5 @@
 import path from "node:path"
-import { loadAgents, subagentsOf } from "./agent/agent"
+import { loadAgents } from "./agent/agent"
 import { Commands } from "./command/commands"
 import { Bus } from "./bus/bus"
 import { tandemSettings, type Config } from "./config/config"
@@ -20,9 +20,8 @@ import { Owners, ownersOf } from "./task/owners"
 import { createHistory } from "./snapshot/create-history"
 import { Subagents } from "./task/subagents"
 import { workspacesOf } from "./task/workspaces"
-import { fileTools, ToolRegistry } from "./tool/registry"
-import { createTaskTool, DEFAULT_SUBAGENT_DEPTH, taskLimits } from "./tool/task"
-import { createTaskCancelTool, createTaskStatusTool } from "./tool/task-control"
+import { DEFAULT_SUBAGENT_DEPTH } from "./tool/task"
+import { createToolSet } from "./tool/tool-set"
 
 export type EngineOptions = {
   /** The project directory: config, agent files and file tools are relative to it. */
@@ -90,21 +89,7 @@ export function createEngine(options: EngineOptions) {
     onDelete: background.onDelete,
     onIdleAbort: (sessionID) => background.abortedChild(sessionID),
   })
-  const tools = new ToolRegistry({
-    agents,
-    store,
-    tools: [
-      ...fileTools,
-      createTaskTool({
-        subagents: subagentsOf(agents),
-        limits: taskLimits(settings.background, maxDepth),
-        runner: subagents,
-      }),
-      createTaskStatusTool(background, settings.background.result_chars),
-      createTaskCancelTool(background),
-    ],
-    gates: { task: (sessionID) => subagents.mayDelegate(sessionID) },
-  })
+  const tools = createToolSet({ agents, store, settings: settings.background, maxDepth, subagents, background })
   const history = createHistory({ ...options, directory, env, config, store, bus, runner, ledger, background })
   runner.setHooks({
     ...history.loopHooks,
@@ -141,8 +126,6 @@ export function createEngine(options: EngineOptions) {
     recovery: owners.start({ watch: !privateStore }),
     /** This process as the owner of its work: its lease, take-overs, what it leaves on exit. */
     owners,
-    /** Moves the session's running foreground task calls to the background; returns how many moved. */
-    moveToBackground: (sessionID: string) => subagents.moveToBackground(sessionID),
     /** Stops background work, aborts running loops, waits for them, then closes the store. */
     async close() {
       await background.close()

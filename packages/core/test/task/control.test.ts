@@ -174,7 +174,7 @@ test("a running foreground task can be moved to the background", async () => {
   const childCreated = engine.bus.once(SessionCreated, (e) => e.info.parentID === parent.id)
   const reply = engine.runner.prompt(parent.id, say("fg"))
   await childCreated
-  expect(engine.moveToBackground(parent.id)).toBe(1)
+  expect(engine.subagents.moveToBackground(parent.id)).toBe(1)
   expect((await reply).parts.find((p) => p.type === "text")).toMatchObject({ text: "moved on" })
   const delivered = engine.bus.once(TaskDelivered)
   child.release()

@@ -94,6 +94,6 @@ export function taskRoutes(engine: Engine) {
       }),
       loadSession(engine.sessions),
       // opencode answers a boolean, which its SDK and TUI expect.
-      (c) => c.json(engine.moveToBackground(c.var.session.id) > 0),
+      (c) => c.json(engine.subagents.moveToBackground(c.var.session.id) > 0),
     )
 }
