@@ -113,9 +113,15 @@ export class Ledger {
     return changed === 1 ? task : undefined
   }
 
-  /** Whether this ledger's owner owns the task (false when it was taken over, or is gone). */
-  owns(id: string) {
-    return this.db.query("select 1 from task where id = ? and owner is ?").get(id, this.owner) !== null
+  /**
+   * Whether this ledger's owner owns the task (false when it was taken over, or is gone) and,
+   * given `attempt`, whether that is still the attempt (a task taken away and back again has a
+   * later one: the earlier run is not its run any more).
+   */
+  owns(id: string, attempt?: number) {
+    const row = this.db.query("select data ->> '$.attempts' as attempts from task where id = ? and owner is ?")
+    const found = row.get(id, this.owner) as { attempts: number } | null
+    return found !== null && (attempt === undefined || found.attempts === attempt)
   }
 
   /**

@@ -92,7 +92,7 @@ export class TaskRuns {
       this.running.delete(task.sessionID)
     }
     // Fenced: a task taken over meanwhile is the new owner's to end and deliver (docs/reliability.md).
-    if (live.lost || !ledger.owns(task.id)) return this.deps.lost(task.id)
+    if (live.lost || !ledger.owns(task.id, task.attempts)) return this.deps.lost(task.id)
     const outcome = taskOutcome({
       stop: live.stop,
       failure,
@@ -125,7 +125,9 @@ export class TaskRuns {
    * tasks stopped.
    */
   fence(): string[] {
-    const lost = [...this.running.values()].filter(({ live }) => !live.lost && !this.deps.ledger.owns(live.task.id))
+    const lost = [...this.running.values()].filter(
+      ({ live }) => !live.lost && !this.deps.ledger.owns(live.task.id, live.task.attempts),
+    )
     for (const { live } of lost) {
       live.lost = true
       live.stop ??= { state: "cancelled", reason: "taken over by another process" }
