@@ -79,7 +79,8 @@ export function createEngine(options: EngineOptions) {
     retry: settings.retry,
     title: settings.title,
   })
-  const background = new BackgroundTasks({ store, ledger, bus, runner, settings: settings.background, workspaces })
+  const tasks = { store, ledger, bus, runner, settings: settings.background, workspaces, turns: owned.leases }
+  const background = new BackgroundTasks(tasks)
   const subagents = new Subagents({ store, runner, background, models, directory, maxDepth })
   const sessions = new Sessions({
     store,

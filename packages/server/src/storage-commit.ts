@@ -17,9 +17,15 @@ export function isStorageError(error: unknown) {
   )
 }
 
-/** The 503 body naming why a change was not stored. */
+/**
+ * The 503 body naming why a change was not stored: SQLite's message, with its extended code
+ * where it says more (a full disk or a file-size limit is "disk I/O error (SQLITE_IOERR_WRITE)"
+ * or "database or disk is full (SQLITE_FULL)").
+ */
 export function storageFailure(cause: unknown): z.infer<typeof StorageError> {
-  const reason = cause instanceof Error ? cause.message : String(cause)
+  const code = (cause as { code?: unknown } | undefined)?.code
+  const detail = typeof code === "string" && code.startsWith("SQLITE_") ? ` (${code})` : ""
+  const reason = cause instanceof Error ? cause.message + detail : String(cause)
   return { name: "StorageError", data: { message: `the change was not stored: ${reason}` } }
 }
 

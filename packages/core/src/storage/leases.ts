@@ -33,7 +33,29 @@ export class Leases {
     migrate(db, "turn-1", schema)
   }
 
-  /** A session's loop started here: its turn is ours until it ends. */
+  /**
+   * Claims a session's turn for a loop of this process: one conditional upsert, so of two
+   * processes that try at once exactly one gets it. A turn held by a live other process is
+   * refused; one held by a dead process (no `instance` row), or by this one, is granted.
+   * True when the turn is ours.
+   */
+  claimTurn(sessionID: string) {
+    this.group?.join()
+    return (
+      this.db
+        .query(
+          `insert into turn (session_id, owner, started) values (?, ?, ?)
+           on conflict (session_id) do update set owner = excluded.owner, started = excluded.started
+           where turn.owner = excluded.owner or turn.owner not in (select id from instance)`,
+        )
+        .run(sessionID, this.owner, Date.now()).changes === 1
+    )
+  }
+
+  /**
+   * A session's loop started here: its turn is ours until it ends. Unconditional: the loop runs
+   * whatever the row said, and a row naming another process would have a take-over close its parts.
+   */
   beginTurn(sessionID: string) {
     this.group?.join()
     this.db
@@ -41,7 +63,7 @@ export class Leases {
       .run(sessionID, this.owner, Date.now())
   }
 
-  /** A session's loop ended here. */
+  /** A session's loop ended here (or a claimed turn was not used). */
   endTurn(sessionID: string) {
     this.group?.join()
     this.db.query("delete from turn where session_id = ? and owner = ?").run(sessionID, this.owner)

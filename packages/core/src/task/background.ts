@@ -5,7 +5,7 @@ import type { SessionRunner } from "../session/prompt"
 import type { Store } from "../session/store"
 import { ChangeSignal } from "./change-signal"
 import { createChildSession } from "./child-session"
-import { Delivery } from "./delivery"
+import { Delivery, type DeliveryDeps } from "./delivery"
 import { TaskCreated, TaskUpdated } from "./events"
 import type { Ledger } from "./ledger"
 import { newTask, type TaskSpec } from "./new-task"
@@ -22,7 +22,7 @@ import { reconcileWithLedger } from "./reconcile"
 /** A background dispatch: the task, less the child session that dispatching creates. */
 export type DispatchInput = Omit<TaskSpec, "sessionID"> & { directory: string }
 
-export type BackgroundDeps = {
+export type BackgroundDeps = Pick<DeliveryDeps, "turns"> & {
   store: Store
   ledger: Ledger
   bus: Bus
@@ -66,6 +66,7 @@ export class BackgroundTasks {
       closing: () => this.closed,
       end: (id, state, change) => this.settle(id, state, change),
       cancel: (id, reason) => this.cancel(id, reason),
+      lost: (id) => this.scheduler.release(id),
     })
     this.steering = new Steering({
       ...deps,
@@ -129,6 +130,8 @@ export class BackgroundTasks {
     for (const child of this.deps.ledger.listByParent(task.sessionID))
       this.cancel(child.id, `parent task ${task.id} was cancelled`)
     if (this.runs.cancel(task.sessionID, reason)) return this.deps.ledger.get(task.id)
+    // Not running here: it may run in another process, which loses it and stops (the fence).
+    this.deps.ledger.take(task.id)
     this.end(task.id, "cancelled", { reason })
     if (task.worktree) this.watch(this.deps.workspaces.discard(task.worktree))
     return this.deps.ledger.get(task.id)
@@ -140,10 +143,7 @@ export class BackgroundTasks {
       if (!TERMINAL.has(task.state)) this.cancel(task.id, reason)
   }
 
-  /**
-   * For `Sessions.delete`: a deleted session's tasks are cancelled, then their rows removed; a
-   * row whose run is still stopping goes when it has ended (`task.updated` says so first).
-   */
+  /** For `Sessions.delete`: tasks cancelled, rows removed (a stopping run's once it ended, after its `task.updated`). */
   readonly onDelete = {
     before: (sessionID: string) => this.cancelForParent(sessionID, "the parent session was deleted"),
     after: (sessionIDs: string[]) => {
@@ -164,6 +164,7 @@ export class BackgroundTasks {
 
   /** The loop's abort hook: an aborted child's task is cancelled; its own tasks too with `cancel_on_abort`. */
   onAbort(sessionID: string) {
+    if (this.runs.isLost(sessionID)) return
     if (this.deps.settings.cancel_on_abort) this.cancelForParent(sessionID, "the parent's turn was aborted")
     this.abortedChild(sessionID)
   }
@@ -174,6 +175,9 @@ export class BackgroundTasks {
     const own = this.deps.ledger.bySession(sessionID)
     if (own?.state === "running") this.cancel(own.id, "the child's session was aborted")
   }
+
+  /** Stops the runs here of tasks another process took over (`TaskRuns.fence`); returns their ids. */
+  fence = () => this.runs.fence()
 
   /** Usage of a session and all its descendants, with its running tasks; undefined for an unknown session. */
   usage(sessionID: string) {

@@ -18,7 +18,15 @@ export type DeliveryDeps = {
   changes: ChangeSignal
   /** Whether the task of a child session is being ended by a cancel or a budget. */
   isStopping(sessionID: string): boolean
+  /**
+   * Claims of a session's turn shared by every process on the store (`storage/leases.ts`): an
+   * idle parent is resumed only by the process that claimed its turn.
+   */
+  turns?: { claimTurn(sessionID: string): boolean; endTurn(sessionID: string): void }
 }
+
+/** How long a process that found the parent's turn held elsewhere waits before it looks again, in ms. */
+export const TURN_RETRY_MS = 200
 
 /**
  * Brings finished results to their parents, each exactly once, as synthetic `task` tool parts:
@@ -76,14 +84,30 @@ export class Delivery {
     this.windowOpened.clear()
   }
 
+  /**
+   * Delivers to an idle parent and resumes it, once this process has claimed the parent's turn:
+   * of several processes on one store only one resumes a parent, and results that reach it while
+   * another process's loop holds the turn are left to that loop's next step or its end (this
+   * process looks again every `TURN_RETRY_MS` until they are delivered or the turn is free).
+   */
   private deliverToIdle(parentSessionID: string) {
-    const { runner, settings, changes } = this.deps
+    const { runner, settings, changes, turns, ledger } = this.deps
     this.idleTimers.delete(parentSessionID)
     this.windowOpened.delete(parentSessionID)
     if (runner.isBusy(parentSessionID)) return
-    if (!this.deliver(parentSessionID, "idle")) return
-    if (settings.resume_parent && this.canResume(parentSessionID)) void runner.resume(parentSessionID)
-    else changes.notify(parentSessionID)
+    if (turns && !turns.claimTurn(parentSessionID)) {
+      if (ledger.undelivered(parentSessionID).length)
+        this.idleTimers.set(
+          parentSessionID,
+          setTimeout(() => this.deliverToIdle(parentSessionID), TURN_RETRY_MS),
+        )
+      return
+    }
+    const delivered = this.deliver(parentSessionID, "idle")
+    if (delivered && settings.resume_parent && this.canResume(parentSessionID))
+      return void runner.resume(parentSessionID)
+    turns?.endTurn(parentSessionID)
+    if (delivered) changes.notify(parentSessionID)
   }
 
   /** A parent that is itself a finished or stopping task's session is not woken again. */

@@ -100,18 +100,45 @@ export class Ledger {
     )
   }
 
-  /** Writes the whole row; returns it. */
-  save(task: TaskInfo) {
+  /**
+   * Writes the whole row if this ledger's owner still owns the task (the fence: a process whose
+   * task was taken over by another cannot write it any more); returns it, or undefined when the
+   * task is not ours.
+   */
+  save(task: TaskInfo): TaskInfo | undefined {
+    this.group?.join()
+    const changed = this.db
+      .query("update task set state = ?, delivery = ?, data = ? where id = ? and owner is ?")
+      .run(task.state, task.delivery, JSON.stringify(task), task.id, this.owner).changes
+    return changed === 1 ? task : undefined
+  }
+
+  /**
+   * Whether this ledger's owner owns the task (false when it was taken over, or is gone) and,
+   * given `attempt`, whether that is still the attempt (a task taken away and back again has a
+   * later one: the earlier run is not its run any more).
+   */
+  owns(id: string, attempt?: number) {
+    const row = this.db.query("select data ->> '$.attempts' as attempts from task where id = ? and owner is ?")
+    const found = row.get(id, this.owner) as { attempts: number } | null
+    return found !== null && (attempt === undefined || found.attempts === attempt)
+  }
+
+  /**
+   * Makes an unfinished task this ledger's owner's, whoever ran it (a cancel of a task running
+   * in another process): the other process's run finds it lost and stops without writing.
+   */
+  take(id: string) {
     this.group?.join()
     this.db
-      .query("update task set state = ?, delivery = ?, data = ? where id = ?")
-      .run(task.state, task.delivery, JSON.stringify(task), task.id)
-    return task
+      .query("update task set owner = ? where id = ? and state in ('queued', 'running') and owner is not ?")
+      .run(this.owner, id, this.owner)
   }
 
   /**
    * Moves a task to a new state unless it is already terminal (a finished task never changes
-   * state again). Returns the updated row, or undefined when nothing changed.
+   * state again) or another process owns it. Returns the updated row, or undefined when nothing
+   * changed.
    */
   transition(id: string, state: TaskState, change: (task: TaskInfo) => TaskInfo = (t) => t): TaskInfo | undefined {
     const current = this.get(id)

@@ -15,6 +15,8 @@ export class LiveTask {
   lastActivity = Date.now()
   /** Set when a cancel or a budget ends the task: the state and reason it ends with. */
   stop?: TaskStop
+  /** Set when another process took the task over: the run stops and writes nothing more. */
+  lost = false
   private seenTools = new Set<string>()
 
   constructor(readonly task: TaskInfo) {}

@@ -78,6 +78,9 @@ export class Owners {
       console.error(
         "tandem: this process's lease had expired (was it suspended?); other processes may have taken over its tasks",
       )
+    const lost = this.deps.background.fence()
+    if (lost.length)
+      console.error(`tandem: ${lost.length} task(s) were taken over by another process; their runs here stopped`)
     instances.reap()
     if (!leases.hasOrphans()) return
     const report = this.takeOver(false)

@@ -27,6 +27,8 @@ export type TaskRunsDeps = {
   end(id: string, state: TaskState, change: Partial<TaskInfo>): void | Promise<void>
   /** Cancels a task and its descendants. */
   cancel(id: string, reason: string): void
+  /** A run whose task another process took over stopped: its slot is freed, nothing else. */
+  lost(id: string): void
 }
 
 /**
@@ -89,6 +91,8 @@ export class TaskRuns {
       runner.limitSteps(task.sessionID, undefined)
       this.running.delete(task.sessionID)
     }
+    // Fenced: a task taken over meanwhile is the new owner's to end and deliver (docs/reliability.md).
+    if (live.lost || !ledger.owns(task.id, task.attempts)) return this.deps.lost(task.id)
     const outcome = taskOutcome({
       stop: live.stop,
       failure,
@@ -113,6 +117,29 @@ export class TaskRuns {
     this.deps.runner.abort(sessionID)
     this.deps.changes.notify(sessionID)
     return true
+  }
+
+  /**
+   * Stops the runs of tasks that another process owns now (it took them over while this one
+   * looked dead): each child's loop is aborted and its run ends without a word. Returns the
+   * tasks stopped.
+   */
+  fence(): string[] {
+    const lost = [...this.running.values()].filter(
+      ({ live }) => !live.lost && !this.deps.ledger.owns(live.task.id, live.task.attempts),
+    )
+    for (const { live } of lost) {
+      live.lost = true
+      live.stop ??= { state: "cancelled", reason: "taken over by another process" }
+      this.deps.runner.abort(live.task.sessionID)
+      this.deps.changes.notify(live.task.sessionID)
+    }
+    return lost.map(({ live }) => live.task.id)
+  }
+
+  /** Whether the session's task was taken over by another process while it ran here. */
+  isLost(sessionID: string) {
+    return this.running.get(sessionID)?.live.lost === true
   }
 
   /** Whether the session's task is being ended by a cancel or a budget. */

@@ -98,4 +98,5 @@ test("tasks a version without whole deletes left under a deleted parent are drop
   const again = open(dbFile, directory)
   expect(again.recovery.delivered).toEqual([])
   expect(rows(again).tasks).toBe(0)
+  expect(again.store.integrityCheck()).toBe("ok")
 })
