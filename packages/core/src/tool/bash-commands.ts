@@ -60,8 +60,38 @@ export async function parseCommandLine(line: string): Promise<CommandLine> {
       for (const child of node.namedChildren) if (child) visit(child)
     }
     visit(tree.rootNode)
+    if (unreadBackquote(line, tree.rootNode))
+      return { ok: false, reason: "the command line has a backquote the parser could not place" }
     return { ok: true, commands, redirects, directories }
   } finally {
     tree.delete()
   }
+}
+
+/** Nodes whose text the shell takes literally: a backquote inside them runs nothing. */
+const LITERAL = new Set(["raw_string", "ansi_c_string", "comment"])
+
+/**
+ * True when the line holds a backquote that is neither the edge of a command substitution the
+ * grammar read nor inside literal text. The grammar leaves some of them as plain text (in
+ * `${x:-`…`}`, or in an unquoted here-document) although bash runs what they enclose.
+ */
+function unreadBackquote(line: string, root: Node) {
+  const placed = new Set<number>()
+  const literal: [number, number][] = []
+  const visit = (node: Node) => {
+    if (LITERAL.has(node.type)) return literal.push([node.startIndex, node.endIndex])
+    if (node.type === "command_substitution" && node.text.startsWith("`"))
+      placed.add(node.startIndex).add(node.endIndex - 1)
+    if (node.type === "heredoc_redirect") {
+      const start = node.namedChildren.find((child) => child?.type === "heredoc_start")?.text ?? ""
+      const body = node.namedChildren.find((child) => child?.type === "heredoc_body")
+      if (/['"\\]/.test(start) && body) literal.push([body.startIndex, body.endIndex])
+    }
+    for (const child of node.namedChildren) if (child) visit(child)
+  }
+  visit(root)
+  for (let index = line.indexOf("`"); index !== -1; index = line.indexOf("`", index + 1))
+    if (!placed.has(index) && !literal.some(([from, to]) => index >= from && index < to)) return true
+  return false
 }
