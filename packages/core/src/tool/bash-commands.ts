@@ -1,4 +1,6 @@
 import { Language, Parser, type Node } from "web-tree-sitter"
+import os from "node:os"
+import { literalWord } from "./bash-words"
 
 /** What one command line would run, as the shell grammar reads it. */
 export type CommandLine =
@@ -6,9 +8,9 @@ export type CommandLine =
       ok: true
       /** Every simple command the line would run, outermost first, each as written. */
       commands: string[]
-      /** Files the line redirects output or input to or from, as written. */
+      /** Files the line redirects output or input to or from, as bash reads the words (fixed words only). */
       redirects: string[]
-      /** Directories `cd`/`pushd` would move to, as written. */
+      /** Directories `cd`/`pushd` would move to, as bash reads the words (fixed words only). */
       directories: string[]
     }
   | { ok: false; reason: string }
@@ -48,14 +50,14 @@ export async function parseCommandLine(line: string): Promise<CommandLine> {
     const visit = (node: Node) => {
       if (COMMANDS.has(node.type)) {
         commands.push(node.text.trim())
-        const name = node.childForFieldName("name")?.text
-        if (name === "cd" || name === "pushd")
-          directories.push(node.childrenForFieldName("argument").find(Boolean)?.text ?? "~")
+        const target = directoryOf(node)
+        if (target !== undefined) directories.push(target)
       }
       if (node.type === "file_redirect") {
-        const destination = node.childForFieldName("destination")?.text
-        const duplicate = /[<>]&/.test(node.text) && /^(\d+|-)$/.test(destination ?? "")
-        if (destination && !duplicate) redirects.push(destination)
+        const destination = node.childForFieldName("destination")
+        const duplicate = /[<>]&/.test(node.text) && /^(\d+|-)$/.test(destination?.text ?? "")
+        const file = destination && !duplicate ? literalWord(destination) : undefined
+        if (file !== undefined) redirects.push(file)
       }
       for (const child of node.namedChildren) if (child) visit(child)
     }
@@ -94,4 +96,23 @@ function unreadBackquote(line: string, root: Node) {
   for (let index = line.indexOf("`"); index !== -1; index = line.indexOf("`", index + 1))
     if (!placed.has(index) && !literal.some(([from, to]) => index >= from && index < to)) return true
   return false
+}
+
+/**
+ * The directory a `cd` or `pushd` command moves to (also behind `builtin` or `command`), options
+ * skipped: the home directory when it names none, undefined when it is not a fixed word
+ * (`cd -`, `cd $DIR`) or the command is not one of these.
+ */
+function directoryOf(command: Node): string | undefined {
+  const words = [command.childForFieldName("name")?.firstChild, ...command.childrenForFieldName("argument")]
+    .filter((word) => word != null)
+    .map((node) => ({ node, value: literalWord(node) }))
+  while (words[0]?.value === "builtin" || words[0]?.value === "command") words.shift()
+  if (words[0]?.value !== "cd" && words[0]?.value !== "pushd") return undefined
+  let index = 1
+  while (index < words.length && /^[-+]./.test(words[index]!.value ?? "") && words[index]!.value !== "--") index++
+  if (words[index]?.value === "--") index++
+  const target = words[index]
+  if (!target) return os.homedir()
+  return target.value === "-" ? undefined : target.value
 }

@@ -127,6 +127,27 @@ test("a missing folder followed by .. is not a way past a symlink: the write lan
   expect(readdirSync(box.other).sort()).toEqual(["secret.txt"])
 })
 
+test("bash cd and redirect targets are read as bash reads them: quotes, escapes, options and builtin prefixes", async () => {
+  const box = sandbox()
+  for (const command of [
+    "cd $'../other' && touch moved",
+    "cd $'..\\x2fother' && touch moved",
+    "cd \\.\\./other && touch moved",
+    "cd -- ../other && touch moved",
+    "cd -P ../other && touch moved",
+    "builtin cd ../other && touch moved",
+    "\\cd ../other && touch moved",
+    "'cd' ../other && touch moved",
+    "echo x > $'../other/made'",
+    "echo x > ../other/'made'",
+    'echo x >> ../"other"/made',
+  ])
+    expect(failed(await BashTool.execute({ command }, box.ctx)).error).toContain("outside the project directory")
+  expect(readdirSync(box.other).sort()).toEqual(["secret.txt"])
+  ok(await BashTool.execute({ command: "mkdir -p '~' && cd '~' && echo x > 'in side'.txt" }, box.ctx))
+  expect(existsSync(path.join(box.project, "~", "in side.txt"))).toBe(true)
+})
+
 /** A fixed seed by default so a failure reproduces; TANDEM_FUZZ_SEED explores others (a loop over seeds). */
 const fuzzSeed = Number(process.env.TANDEM_FUZZ_SEED ?? 20261128)
 
