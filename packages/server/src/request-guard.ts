@@ -85,11 +85,7 @@ export function requestGuard(options: RequestGuardOptions): MiddlewareHandler {
         )
       const declared = c.req.header("content-length")
       const length =
-        declared !== undefined
-          ? Number(declared)
-          : c.req.raw.body
-            ? new TextEncoder().encode(await c.req.text()).length
-            : 0
+        declared !== undefined ? Number(declared) : await readCapped(c, options.maxBodyBytes).catch(() => Infinity)
       if (length > options.maxBodyBytes)
         return refuse(
           c,
@@ -108,6 +104,37 @@ export function requestGuard(options: RequestGuardOptions): MiddlewareHandler {
     }
     await next()
   }
+}
+
+/**
+ * Reads a body sent without a length (chunked) while counting it, stopping as soon as it passes
+ * `max` so an endless body costs at most `max` bytes. A body within the limit is kept in Hono's
+ * body cache, where the routes read it. Returns the bytes read (more than `max` when cut off).
+ */
+async function readCapped(c: Context, max: number) {
+  const body = c.req.raw.body
+  if (!body) return 0
+  const chunks: Uint8Array[] = []
+  let length = 0
+  const reader = body.getReader()
+  for (let next = await reader.read(); !next.done; next = await reader.read()) {
+    length += next.value.byteLength
+    if (length > max) {
+      await reader.cancel().catch(() => undefined)
+      return length
+    }
+    chunks.push(next.value)
+  }
+  const whole = new Uint8Array(length)
+  let offset = 0
+  for (const chunk of chunks) {
+    whole.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  // Hono keeps promises in its body cache, though its type names the values.
+  const cache = c.req.bodyCache as unknown as Record<string, Promise<ArrayBuffer>>
+  cache.arrayBuffer = Promise.resolve(whole.buffer)
+  return length
 }
 
 /** Compares a given password with the expected one in time that does not depend on where they differ. */

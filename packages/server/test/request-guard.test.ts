@@ -77,6 +77,31 @@ test("bodies must be JSON and within the size limit, and the answer says which r
   expect(sessions()).toBe(before)
 })
 
+test("a body without a length is counted as it arrives: an endless one is cut off at the limit, a small one is served", async () => {
+  let pulled = 0
+  const endless = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      pulled += 1024
+      controller.enqueue(new TextEncoder().encode(" ".repeat(1024)))
+    },
+  })
+  const cut = await app.request("http://127.0.0.1:4096/session", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: endless,
+  })
+  expect(cut.status).toBe(413)
+  expect((await error(cut)).data.message).toContain("over the limit of 4096")
+  expect(pulled).toBeLessThan(64 * 1024)
+  const small = await app.request("http://127.0.0.1:4096/session", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: new Blob([JSON.stringify({ title: "streamed title" })]).stream(),
+  })
+  expect(small.status).toBe(200)
+  expect(((await small.json()) as { title: string }).title).toBe("streamed title")
+})
+
 test("the password comparison is by digest, so its time does not reveal where a guess differs", () => {
   expect(passwordMatches("secret", "secret")).toBe(true)
   expect(passwordMatches("secreT", "secret")).toBe(false)

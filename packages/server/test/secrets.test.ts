@@ -30,7 +30,13 @@ writeFileSync(
     provider: {
       local: {
         npm: "@ai-sdk/openai-compatible",
-        options: { baseURL: model.url, apiKey: "{env:LOCAL_KEY}", organization: "{env:ORG}", accessToken: TOKEN },
+        options: {
+          baseURL: model.url,
+          apiKey: "{env:LOCAL_KEY}",
+          organization: "{env:ORG}",
+          accessToken: TOKEN,
+          project: "user",
+        },
         models: { scripted: {} },
       },
     },
@@ -65,6 +71,22 @@ test("config, provider and agent routes never show a secret value, under any key
     expect(leaks(body)).toEqual([])
     expect(body).toContain("[redacted]")
   }
+  for (const route of ["/config", "/config/providers"]) {
+    const options = JSON.stringify(await (await app.request(route)).json())
+    expect(options).toContain('"project":"[redacted]"')
+    expect(options).not.toContain('"user"')
+  }
+})
+
+test("a plain word among the provider options is hidden by key, not masked by value: a message's role stays user", async () => {
+  const session = (await (await app.request("/session", json({}))).json()) as { id: string }
+  await app.request(`/session/${session.id}/message`, json({ parts: [{ type: "text", text: "hello user" }] }))
+  const messages = (await (await app.request(`/session/${session.id}/message`)).json()) as {
+    info: { role: string }
+    parts: { type: string; text?: string }[]
+  }[]
+  expect(messages.map((message) => message.info.role)).toEqual(["user", "assistant"])
+  expect(messages[0]!.parts[0]!.text).toBe("hello user")
 })
 
 test("a provider error that echoes the key is masked in the stored message, the answer and the event stream", async () => {

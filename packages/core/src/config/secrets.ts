@@ -10,11 +10,24 @@ const MIN_LENGTH = 4
 /** Provider options that name an address, not a credential: shown, with any credentials in them masked. */
 const ADDRESS_OPTIONS = new Set(["baseURL"])
 
+/** Option names whose values are credentials whatever they look like. */
+const CREDENTIAL_KEY = /key|token|secret|passw|auth|credential|cookie|signature|headers/i
+
+/**
+ * Whether a value written as is in a provider's options is masked by value. Masking replaces a
+ * value everywhere, so a plain word (`high`, `auto`, a basic-auth user called `user`) would
+ * rewrite the API's own words (a message's role) without hiding anything; such values are kept
+ * out of the config routes by key only. Credentials are long and mix letters with digits or
+ * signs, or sit under a credential's name.
+ */
+const credentialLike = (key: string, value: string) =>
+  CREDENTIAL_KEY.test(key) || (value.length >= 8 && /[a-z]/i.test(value) && /[^a-z]/i.test(value))
+
 const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
 
 /**
  * The secret values of one engine: everything `{env:…}` and `{file:…}` put into the config and
- * every provider option value. What leaves the engine (HTTP bodies and events through `maskJson`,
+ * every provider option value that could be a credential. What leaves the engine (HTTP bodies and events through `maskJson`,
  * logs and errors through `mask`) has each value replaced wherever it appears, whatever key or
  * sentence it sits in.
  */
@@ -29,12 +42,12 @@ export class Secrets {
     this.pattern = undefined
   }
 
-  /** Records every provider option value of a config (headers included; addresses by their credentials). */
+  /** Records the provider option values of a config that could be credentials (headers and keys always; addresses by their credentials). */
   addConfig(config: Config) {
     for (const block of Object.values(config.provider ?? {}))
       for (const [key, value] of Object.entries(block.options ?? {})) {
         if (ADDRESS_OPTIONS.has(key) && typeof value === "string") this.addAddress(value)
-        else this.addDeep(value)
+        else this.addDeep(key, value)
       }
   }
 
@@ -70,17 +83,19 @@ export class Secrets {
     return walk(value) as T
   }
 
-  private addDeep(value: unknown) {
-    if (typeof value === "string") return this.add(value)
-    if (Array.isArray(value)) return value.forEach((item) => this.addDeep(item))
-    if (value && typeof value === "object") for (const inner of Object.values(value)) this.addDeep(inner)
+  private addDeep(key: string, value: unknown) {
+    if (typeof value === "string") return credentialLike(key, value) && this.add(value)
+    if (Array.isArray(value)) return value.forEach((item) => this.addDeep(key, item))
+    if (value && typeof value === "object")
+      for (const [inner, item] of Object.entries(value)) this.addDeep(CREDENTIAL_KEY.test(key) ? key : inner, item)
   }
 
   /** The user, password and query of an address are credentials; its host and path are not. */
   private addAddress(address: string) {
     const url = URL.parse(address)
     if (!url) return this.add(address)
-    if (url.username) this.add(decodeURIComponent(url.username))
+    const username = decodeURIComponent(url.username)
+    if (username && credentialLike("", username)) this.add(username)
     if (url.password) this.add(decodeURIComponent(url.password))
     for (const value of url.searchParams.values()) this.add(value)
   }

@@ -1,6 +1,5 @@
 import { z } from "zod"
 import { defineTool, fail } from "./tool"
-import os from "node:os"
 import path from "node:path"
 import { guardPath } from "./path-guard"
 import { parseCommandLine } from "./bash-commands"
@@ -16,18 +15,6 @@ export function capOutput(text: string, max = MAX_OUTPUT) {
   if (text.length <= max) return text
   const half = Math.floor(max / 2)
   return `${text.slice(0, half)}\n\n[… ${text.length - max} characters cut …]\n\n${text.slice(-half)}`
-}
-
-/**
- * The path a shell word names, when it is a plain literal: quotes removed, `~` expanded,
- * relative to the command's working directory. Undefined for words the shell would expand
- * at run time (variables, substitutions, globs), which no check made now can see.
- */
-function literalPath(word: string, cwd: string) {
-  const unquoted = /^'[^']*'$|^"[^"$`\\]*"$/.test(word) ? word.slice(1, -1) : word
-  if (/[$`*?[\]{}\\'"]/.test(unquoted) || /^(\d+|-)$/.test(unquoted)) return undefined
-  const home = unquoted === "~" || unquoted.startsWith("~/") ? os.homedir() + unquoted.slice(1) : unquoted
-  return path.resolve(cwd, home)
 }
 
 export const BashTool = defineTool({
@@ -59,9 +46,7 @@ export const BashTool = defineTool({
     if (!permission.granted) return fail(line.ok ? permission.reason : `${line.reason}; ${permission.reason}`)
     if (line.ok)
       for (const word of [...line.directories, ...line.redirects]) {
-        const target = literalPath(word, cwd)
-        if (!target) continue
-        const guarded = await guardPath(ctx, target)
+        const guarded = await guardPath(ctx, path.resolve(cwd, word))
         if (!guarded.ok) return fail(guarded.error)
       }
     if (ctx.abort.aborted) return fail("aborted before the command started")

@@ -9,13 +9,14 @@ const MAX_LINKS = 40
  * The path the operating system would reach for `given`, taken from `base`: every symlink on
  * the way is followed, dangling ones included (a write through a dangling link creates its
  * target), and `..` applies after the link before it, as the kernel does. Components that do
- * not exist yet are kept as given. Undefined when links loop.
+ * not exist yet are kept as given, as folders a write would create: a `..` after one returns to
+ * the real folder above it. Undefined when links loop.
  */
 export function resolveReal(base: string, given: string): string | undefined {
   let links = 0
   const walk = (start: string, segments: string[]): string | undefined => {
     let current = start
-    for (const [index, segment] of segments.entries()) {
+    for (const segment of segments) {
       if (segment === "" || segment === ".") continue
       if (segment === "..") {
         current = path.dirname(current)
@@ -23,8 +24,9 @@ export function resolveReal(base: string, given: string): string | undefined {
       }
       const next = path.join(current, segment)
       const info = lstat(next)
-      if (!info) return path.join(next, ...segments.slice(index + 1))
-      if (!info.isSymbolicLink()) {
+      // A missing component is kept and the walk goes on: a write creates it as a folder, so a
+      // later ".." comes back to real components whose symlinks the kernel will follow.
+      if (!info || !info.isSymbolicLink()) {
         current = next
         continue
       }

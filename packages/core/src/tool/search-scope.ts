@@ -1,3 +1,4 @@
+import { stat } from "node:fs/promises"
 import path from "node:path"
 import { guardPath, projectRoot } from "./path-guard"
 import type { ToolContext } from "./tool"
@@ -32,5 +33,11 @@ export async function searchScope(ctx: ToolContext, directory: string, pattern: 
   const prefix = fixed.join("/") || (path.isAbsolute(pattern) ? "/" : ".")
   const guarded = await guardPath(ctx, path.isAbsolute(prefix) ? prefix : path.join(directory, prefix))
   if (!guarded.ok) return guarded
+  const info = await stat(guarded.path).catch(() => undefined)
+  if (!info?.isDirectory())
+    return {
+      ok: false,
+      error: `${guarded.relative} is ${info ? "a file, not a directory" : "not an existing directory"}`,
+    }
   return { ok: true, base: guarded.path, pattern: rest.join("/"), within: [projectRoot(ctx), guarded.path] }
 }

@@ -48,6 +48,28 @@ test("every {env:} and {file:} value and every provider option value is masked, 
   expect(secrets.mask("401: key org-1234567 rejected")).toBe(`401: key ${MASK} rejected`)
 })
 
+test("plain words among the provider options are not masked by value, so the API's own words survive", () => {
+  const secrets = new Secrets()
+  secrets.addConfig({
+    provider: {
+      p: {
+        options: {
+          baseURL: "http://user:pw-9876@llm.example/v1",
+          reasoningEffort: "high",
+          toolChoice: "auto",
+          apiKey: "test",
+          headers: { "X-Team": "blue" },
+          extra: { token: "word" },
+          project: "proj-4455-abc",
+        },
+      },
+    },
+  })
+  const message = { role: "user", text: "a high bar", auto: false }
+  expect(secrets.maskJson(message)).toEqual(message)
+  expect(secrets.mask("test blue word proj-4455-abc pw-9876")).toBe([MASK, MASK, MASK, MASK, MASK].join(" "))
+})
+
 test("property: a masked text, or any string of a masked JSON value, never contains a recorded secret", () => {
   fc.assert(
     fc.property(

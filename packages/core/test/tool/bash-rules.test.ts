@@ -61,6 +61,24 @@ test("a line the grammar cannot read is asked about, never allowed by a prefix",
   expect(existsSync(path.join(directory, "X"))).toBe(false)
 })
 
+test("backquotes the grammar leaves as text (in ${…}, in an unquoted here-document) are asked about", async () => {
+  const { ctx, directory } = governed({ bash: { "echo *": "allow", "cat*": "allow", "*": "deny" } })
+  for (const command of [
+    "echo ${Y:-`touch X`}",
+    "echo ${Y/`touch X`/}",
+    'echo "${Y:-`touch X`}"',
+    "cat <<EOF\n`touch X`\nEOF",
+    "cat <<EOF\n${Y:-`touch X`}\nEOF",
+  ]) {
+    const outcome = failed(await BashTool.execute({ command }, ctx))
+    expect(outcome.error).toContain("backquote the parser could not place")
+  }
+  expect(existsSync(path.join(directory, "X"))).toBe(false)
+  for (const literal of ["cat <<'EOF'\n`touch X`\nEOF", "echo '`touch X`'", "echo $'`touch X`' # `x`"])
+    ok(await BashTool.execute({ command: literal }, ctx))
+  expect(existsSync(path.join(directory, "X"))).toBe(false)
+})
+
 test("the parser finds commands in substitutions, subshells, pipelines, functions and loops", async () => {
   const line = await parseCommandLine("a=$(id) b; for f in x; do rm $f; done | tee `date` > log 2>&1; cat <(ls)")
   expect(line).toEqual({
@@ -78,6 +96,9 @@ const wrap = fc.constantFrom(
   (cmd: string) => `\`${cmd}\``,
   (cmd: string) => `"$(${cmd})"`,
   (cmd: string) => `<(${cmd})`,
+  (cmd: string) => `\${Y:-\`${cmd}\`}`,
+  (cmd: string) => `<<EOF\n\`${cmd}\`\nEOF`,
+  (cmd: string) => `<<EOF\n$(${cmd})\nEOF`,
 )
 const join = fc.constantFrom(";", "&&", "||", "|", "\n", "&")
 

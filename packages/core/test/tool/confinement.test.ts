@@ -96,6 +96,15 @@ test("a write refuses a path that became a symlink after it was checked", async 
   expect(existsSync(path.join(box.other, "swapped.txt"))).toBe(false)
 })
 
+test("a write refuses a folder that became a symlink after the path was checked", async () => {
+  const box = sandbox()
+  const checked = await guardPath(box.ctx, "later/file.txt")
+  if (!checked.ok) throw new Error(checked.error)
+  symlinkSync(box.other, path.join(box.project, "later"))
+  expect(await writeResolved(checked.path, "x")).toContain("became a symbolic link")
+  expect(readdirSync(box.other).sort()).toEqual(["secret.txt"])
+})
+
 test("bash refuses a working directory or a redirect outside the project unless permitted", async () => {
   const box = sandbox()
   expect(failed(await BashTool.execute({ command: "pwd", workdir: "../other" }, box.ctx)).error).toContain("outside")
@@ -108,25 +117,66 @@ test("bash refuses a working directory or a redirect outside the project unless 
   expect(existsSync(path.join(box.project, "inside.txt"))).toBe(true)
 })
 
+test("a missing folder followed by .. is not a way past a symlink: the write lands where the kernel would put it", async () => {
+  const box = sandbox()
+  symlinkSync(box.other, path.join(box.project, "link"))
+  for (const filePath of ["new/../link/planted", "new/deeper/../../link/planted", "new/./../link/x/../planted"]) {
+    const outcome = await WriteTool.execute({ filePath, content: "x" }, box.ctx)
+    expect(failed(outcome).error).toContain("outside the project directory")
+  }
+  expect(readdirSync(box.other).sort()).toEqual(["secret.txt"])
+})
+
+test("bash cd and redirect targets are read as bash reads them: quotes, escapes, options and builtin prefixes", async () => {
+  const box = sandbox()
+  for (const command of [
+    "cd $'../other' && touch moved",
+    "cd $'..\\x2fother' && touch moved",
+    "cd \\.\\./other && touch moved",
+    "cd -- ../other && touch moved",
+    "cd -P ../other && touch moved",
+    "builtin cd ../other && touch moved",
+    "\\cd ../other && touch moved",
+    "'cd' ../other && touch moved",
+    "echo x > $'../other/made'",
+    "echo x > ../other/'made'",
+    'echo x >> ../"other"/made',
+  ])
+    expect(failed(await BashTool.execute({ command }, box.ctx)).error).toContain("outside the project directory")
+  expect(readdirSync(box.other).sort()).toEqual(["secret.txt"])
+  ok(await BashTool.execute({ command: "mkdir -p '~' && cd '~' && echo x > 'in side'.txt" }, box.ctx))
+  expect(existsSync(path.join(box.project, "~", "in side.txt"))).toBe(true)
+})
+
+/** A fixed seed by default so a failure reproduces; TANDEM_FUZZ_SEED explores others (a loop over seeds). */
+const fuzzSeed = Number(process.env.TANDEM_FUZZ_SEED ?? 20261128)
+
 const segment = fc.constantFrom("..", ".", "src", "a.txt", "link", "dangling", "loop", "new", "other", "")
 
 test("property: any path made of .., symlinks and names either resolves inside the project or is refused", async () => {
-  const box = sandbox()
-  symlinkSync(box.other, path.join(box.project, "link"))
-  symlinkSync(path.join(box.other, "nothing-yet"), path.join(box.project, "dangling"))
-  symlinkSync("loop", path.join(box.project, "loop"))
-  const project = realpathSync(box.project)
+  /** A fresh project each run, so a folder that one run's write created cannot hide the next run's escape. */
+  const linkedBox = () => {
+    const box = sandbox()
+    symlinkSync(box.other, path.join(box.project, "link"))
+    symlinkSync(path.join(box.other, "nothing-yet"), path.join(box.project, "dangling"))
+    symlinkSync("loop", path.join(box.project, "loop"))
+    return box
+  }
   await fc.assert(
     fc.asyncProperty(fc.array(segment, { minLength: 1, maxLength: 6 }), fc.boolean(), async (parts, absolute) => {
+      const box = linkedBox()
       const given = (absolute ? box.project + "/" : "") + parts.join("/")
       const guarded = await guardPath(box.ctx, given)
       if (!guarded.ok) return
-      expect(isInside(project, guarded.path)).toBe(true)
+      expect(isInside(realpathSync(box.project), guarded.path)).toBe(true)
       const read = await ReadTool.execute({ filePath: given }, box.ctx)
       expect(outcomeText(read)).not.toContain("TOP-SECRET")
       await WriteTool.execute({ filePath: given, content: "written" }, box.ctx)
+      await EditTool.execute({ filePath: given, oldString: "", newString: "edited" }, box.ctx)
+      // Checked after every run, so a failure names the path that escaped and the seed that made it.
+      expect(readdirSync(box.other).sort()).toEqual(["secret.txt"])
+      expect(readdirSync(box.root).sort()).toEqual(["other", "project"])
     }),
-    { numRuns: 300 },
+    { numRuns: 300, seed: fuzzSeed },
   )
-  expect(readdirSync(box.other).sort()).toEqual(["secret.txt"])
 })

@@ -97,6 +97,12 @@ test("glob, grep and list: results, ignored folders, caps and bad patterns", asy
   expect(grepped.output).toBe(`${path.join("src", "a.ts")}:1: export const alpha = 1`)
   expect(ok(await GrepTool.execute({ pattern: "alpha" }, ctx)).metadata.matches).toBe(2)
   expect(failed(await GrepTool.execute({ pattern: "(" }, ctx)).error).toContain("invalid regular expression")
+  expect(failed(await GrepTool.execute({ pattern: "a", include: "~/*" }, ctx)).error).toBe(
+    "~ is not an existing directory",
+  )
+  expect(failed(await GlobTool.execute({ pattern: "*", path: "src/a.ts" }, ctx)).error).toBe(
+    `${path.join("src", "a.ts")} is a file, not a directory`,
+  )
   const listed = ok(await ListTool.execute({}, ctx))
   expect(listed.output).toContain("src/")
   expect(listed.output).toContain("a.ts")

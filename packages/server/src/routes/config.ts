@@ -4,7 +4,7 @@ import path from "node:path"
 import type { Engine } from "@tandem/core/engine"
 import { defaultModel, providerBlocks } from "@tandem/core/provider/provider"
 import { Config, globalConfigDirectory } from "@tandem/core/config/config"
-import { redact } from "../redact"
+import { redactConfig, redactOptions } from "../redact"
 import { describe } from "../contract"
 
 function providers(engine: Engine) {
@@ -14,7 +14,7 @@ function providers(engine: Engine) {
     name: block.name ?? id,
     source: engine.builtins[id] ? ("custom" as const) : ("config" as const),
     env: [],
-    options: redact(block.options ?? {}),
+    options: redactOptions(block.options ?? {}),
     models: Object.fromEntries(
       Object.entries(block.models ?? {}).map(([modelID, model]) => [
         modelID,
@@ -80,7 +80,7 @@ export function configRoutes(engine: Engine) {
     .get(
       "/config",
       describe({ id: "config.get", summary: "The merged config, secrets removed", response: Config }),
-      (c) => c.json(redact(engine.config)),
+      (c) => c.json(redactConfig(engine.config)),
     )
     .get("/agent", describe({ id: "app.agents", summary: "Agents" }), (c) =>
       c.json(
