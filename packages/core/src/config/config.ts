@@ -160,6 +160,10 @@ export const CompactionConfig = z
     prune: z.boolean().optional(),
     /** Tokens kept free for the model's answer when deciding on overflow (default: the smaller of 20,000 and the model's output limit). */
     reserved: z.number().int().nonnegative().optional(),
+    /** Recent turns a compaction keeps verbatim after its summary (opencode's default 2 once either tail key is set). */
+    tail_turns: z.number().int().nonnegative().optional(),
+    /** Token budget of those recent turns (default: a quarter of the usable context, within 2,000–15,000). */
+    preserve_recent_tokens: z.number().int().nonnegative().optional(),
   })
   .loose()
 export type CompactionConfig = z.infer<typeof CompactionConfig>
