@@ -85,7 +85,7 @@ export class Commands {
   /**
    * Runs a command: its template, with the arguments filled in, is sent as a prompt with the
    * command's agent and model, or run as a sub-agent when it is a subtask; `command.executed`
-   * follows. Resolves with the session's last assistant message once the session is idle.
+   * follows, unless the sub-agent was aborted. Resolves with the session's last assistant message once the session is idle.
    */
   async run(sessionID: string, input: CommandInput): Promise<WithParts | Refused> {
     const { agents, runner, store } = this.deps
@@ -133,11 +133,12 @@ export class Commands {
       caller: { agent: caller, model: callerModel },
     })
     if (!running) return busy(sessionID)
-    await running
+    const ran = await running
     await runner.resume(sessionID)
     const last = store.messages(sessionID).findLast((message) => message.info.role === "assistant")
     if (!last) throw new PromptError("the session produced no reply")
-    return this.executed(sessionID, input, last)
+    // An aborted command did not run: its task call stands as the error, and nothing says it was executed.
+    return ran ? this.executed(sessionID, input, last) : last
   }
 
   /** Runs the template's `` !`command` ``s that the session's bash rules allow, in the session's directory. */
