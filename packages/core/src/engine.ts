@@ -132,6 +132,7 @@ export function createEngine(options: EngineOptions) {
       await background.close()
       for (const sessionID of Object.keys(status.all())) runner.abort(sessionID)
       await runner.settle()
+      await history.stop()
       await workspaces.close()
       writes.close()
       owners.stop()

@@ -65,6 +65,10 @@ export class Commands {
 
   /** Every command of the project, read afresh so a new command file shows without a restart. */
   list(): CommandInfo[] {
+    return this.loaded().map(({ variant: _, ...command }) => command)
+  }
+
+  private loaded() {
     return loadCommands(this.deps.config, this.deps.directory, this.deps.env)
   }
 
@@ -81,11 +85,11 @@ export class Commands {
   /**
    * Runs a command: its template, with the arguments filled in, is sent as a prompt with the
    * command's agent and model, or run as a sub-agent when it is a subtask; `command.executed`
-   * follows. Resolves with the session's last assistant message once the session is idle.
+   * follows, unless the sub-agent was aborted. Resolves with the session's last assistant message once the session is idle.
    */
   async run(sessionID: string, input: CommandInput): Promise<WithParts | Refused> {
     const { agents, runner, store } = this.deps
-    const command = this.list().find((candidate) => candidate.name === input.command)
+    const command = this.loaded().find((candidate) => candidate.name === input.command)
     if (!command) {
       const known = this.list().map((candidate) => candidate.name)
       const message = `command "${input.command}" not found; available: ${known.join(", ")}`
@@ -97,6 +101,8 @@ export class Commands {
     const commandAgentModel = command.agent ? agents.get(command.agent)?.model : undefined
     const chosen = command.model ? parseModelRef(command.model) : commandAgentModel
     const asked = input.model ? parseModelRef(input.model) : undefined
+    // The caller's variant is one of the caller's model; a command that names its own model names its own variant.
+    const variant = command.variant ?? (chosen ? undefined : input.variant)
     const prompt = await this.inlineCommands(sessionID, agent, expandTemplate(command.template, input.arguments))
     const subtask = command.subtask ?? agent.mode === "subagent"
     if (!subtask) {
@@ -106,13 +112,14 @@ export class Commands {
         messageID: input.messageID,
         agent: agent.name,
         model,
+        variant,
         parts: [{ type: "text", text: prompt }, ...referenced, ...(input.parts ?? [])],
       })
       return this.executed(sessionID, input, reply)
     }
     const caller = this.agent(input.agent ?? this.defaultAgent())
-    const callerModel = asked ?? this.currentModel(sessionID)
-    const model = chosen ?? callerModel
+    const callerModel = withVariant(asked ?? this.currentModel(sessionID), input.variant)
+    const model = withVariant(chosen ?? callerModel, variant)
     this.deps.models.get(model)
     checkClientIds(store, sessionID, { messageID: input.messageID, parts: [] })
     const running = runSubtask(this.deps, {
@@ -126,11 +133,12 @@ export class Commands {
       caller: { agent: caller, model: callerModel },
     })
     if (!running) return busy(sessionID)
-    await running
+    const ran = await running
     await runner.resume(sessionID)
     const last = store.messages(sessionID).findLast((message) => message.info.role === "assistant")
     if (!last) throw new PromptError("the session produced no reply")
-    return this.executed(sessionID, input, last)
+    // An aborted command did not run: its task call stands as the error, and nothing says it was executed.
+    return ran ? this.executed(sessionID, input, last) : last
   }
 
   /** Runs the template's `` !`command` ``s that the session's bash rules allow, in the session's directory. */
@@ -172,6 +180,11 @@ export class Commands {
   private currentModel(sessionID: string): ModelRef {
     return this.deps.store.lastUserMessage(sessionID)?.model ?? this.deps.models.defaultRef()
   }
+}
+
+/** The model with the variant asked for, else as it is (a caller's model keeps the variant it was used with). */
+function withVariant(model: ModelRef, variant: string | undefined): ModelRef {
+  return variant ? { ...model, variant } : model
 }
 
 function busy(sessionID: string): Refused {

@@ -33,7 +33,10 @@ export function readCommandFiles(root: string): Record<string, CommandConfig> {
   return found
 }
 
-function info(name: string, entry: CommandConfig): CommandInfo {
+/** A command as the engine runs it: what `GET /command` lists, and the model variant it asks for. */
+export type LoadedCommand = CommandInfo & { variant?: string }
+
+function info(name: string, entry: CommandConfig): LoadedCommand {
   return {
     name,
     description: entry.description,
@@ -43,6 +46,7 @@ function info(name: string, entry: CommandConfig): CommandInfo {
     template: entry.template,
     subtask: entry.subtask,
     hints: hints(entry.template),
+    ...(entry.variant ? { variant: entry.variant } : {}),
   }
 }
 
@@ -55,8 +59,8 @@ export function loadCommands(
   config: Config,
   directory: string,
   env: Record<string, string | undefined> = process.env,
-): CommandInfo[] {
-  const commands = new Map<string, CommandInfo>()
+): LoadedCommand[] {
+  const commands = new Map<string, LoadedCommand>()
   commands.set(INIT, {
     name: INIT,
     description: "create or improve AGENTS.md for this project",

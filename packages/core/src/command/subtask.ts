@@ -28,12 +28,13 @@ export type SubtaskCall = {
  * Runs a command as a sub-agent: a user message with a `subtask` part, an assistant message with
  * the `task` call that runs the child session to its end, then a synthetic user message asking the
  * session's model to go on from the result. Resolves once that call is done (the caller resumes
- * the loop); undefined when the session is busy.
+ * the loop): true when the command ran to its end, false when it was aborted; undefined when the
+ * session is busy.
  */
 export function runSubtask(
   deps: { store: Store; runner: SessionRunner; subagents: Subagents; directory: string },
   call: SubtaskCall,
-): Promise<void> | undefined {
+): Promise<boolean> | undefined {
   const { store, runner } = deps
   const { sessionID, caller } = call
   const args = { prompt: call.prompt, description: call.description, subagent_type: call.agent.name }
@@ -67,7 +68,7 @@ export function runSubtask(
           metadata: { sessionId: result.sessionID, agent: call.agent.name },
         }
     closeToolTurn(store, { message: opened.message, part, outcome, finish: abort.aborted ? undefined : "tool-calls" })
-    if (abort.aborted) return
+    if (abort.aborted) return false
     store.transaction(() => {
       const follow = store.upsertMessage({
         id: ascending("message"),
@@ -86,5 +87,6 @@ export function runSubtask(
         synthetic: true,
       })
     })
+    return true
   })
 }

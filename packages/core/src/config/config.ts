@@ -30,6 +30,8 @@ export const ModelConfig = z
     limit: z.object({ context: z.number(), output: z.number() }).partial().optional(),
     /** Options of the model's calls, sent as the provider's provider options (Anthropic `thinking`, OpenAI `reasoningEffort`…). */
     options: z.record(z.string(), z.unknown()).optional(),
+    /** Named sets of call options over `options` (a prompt's or command's `variant` picks one); `disabled: true` turns one off. */
+    variants: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
   })
   .loose()
 
@@ -76,6 +78,8 @@ export const CommandConfig = z
     agent: z.string().optional(),
     /** `provider/model` to answer with. */
     model: z.string().optional(),
+    /** The model variant to answer with (a key of the model's `variants`). */
+    variant: z.string().optional(),
     /** Run as a sub-agent in a child session, whatever the agent's mode. */
     subtask: z.boolean().optional(),
   })
@@ -160,6 +164,10 @@ export const CompactionConfig = z
     prune: z.boolean().optional(),
     /** Tokens kept free for the model's answer when deciding on overflow (default: the smaller of 20,000 and the model's output limit). */
     reserved: z.number().int().nonnegative().optional(),
+    /** Recent turns a compaction keeps verbatim after its summary (opencode's default 2 once either tail key is set). */
+    tail_turns: z.number().int().nonnegative().optional(),
+    /** Token budget of those recent turns (default: a quarter of the usable context, within 2,000–15,000). */
+    preserve_recent_tokens: z.number().int().nonnegative().optional(),
   })
   .loose()
 export type CompactionConfig = z.infer<typeof CompactionConfig>

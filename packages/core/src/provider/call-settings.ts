@@ -32,18 +32,24 @@ function wireOf(language: LanguageModel): Wire {
 /**
  * The call settings of a model, read as opencode reads them: the provider block's `options` other than the
  * client's own (baseURL, apiKey, headers), then the model entry's `options` over them, passed untouched as the
- * adapter's provider options; `limit.output` is the most output tokens a call asks for.
+ * adapter's provider options; `limit.output` is the most output tokens a call asks for. A `variant` the model
+ * configures (and does not mark `disabled`) lays its options over the model's; one it does not name adds nothing.
  */
 export function callSettings(
   language: LanguageModel,
   provider: ProviderConfig | undefined,
   model: NonNullable<ProviderConfig["models"]>[string] | undefined,
+  variant?: string,
 ): CallSettings {
   const options: Record<string, JSONValue> = {}
   for (const [key, value] of Object.entries(provider?.options ?? {}))
     if (!CLIENT_OPTIONS.has(key) && value !== undefined) options[key] = value as JSONValue
   for (const [key, value] of Object.entries(model?.options ?? {}))
     if (value !== undefined) options[key] = value as JSONValue
+  const chosen = variant ? model?.variants?.[variant] : undefined
+  if (chosen?.disabled !== true)
+    for (const [key, value] of Object.entries(chosen ?? {}))
+      if (key !== "disabled" && value !== undefined) options[key] = value as JSONValue
   return {
     wire: wireOf(language),
     providerOptions: Object.keys(options).length ? { [optionsKey(language)]: options } : {},

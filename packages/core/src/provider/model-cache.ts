@@ -23,7 +23,7 @@ export class ModelCache {
 
   /** The model a reference names; throws ModelNotFoundError when it does not resolve. */
   get(ref: ModelRef): ResolvedModel {
-    const key = modelKey(ref)
+    const key = ref.variant ? `${modelKey(ref)}#${ref.variant}` : modelKey(ref)
     let model = this.resolved.get(key)
     if (!model) {
       model = resolveModel(ref, this.config, this.builtins, this.env, this.fetch)

@@ -10,6 +10,8 @@ import { callSettings, type CallSettings } from "./call-settings"
 export type ResolvedModel = {
   providerID: string
   modelID: string
+  /** The variant whose options the calls carry, when one was asked for. */
+  variant?: string
   language: LanguageModel
   /** Prices per million tokens: input not read from or written to a cache, output, cache reads and writes. */
   cost: { input: number; output: number; cacheRead: number; cacheWrite: number }
@@ -140,6 +142,7 @@ export function resolveModel(
   return {
     providerID,
     modelID,
+    ...(ref.variant ? { variant: ref.variant } : {}),
     language,
     cost: {
       input: model?.cost?.input ?? 0,
@@ -147,6 +150,6 @@ export function resolveModel(
       cacheRead: model?.cost?.cache_read ?? 0,
       cacheWrite: model?.cost?.cache_write ?? 0,
     },
-    call: callSettings(language, block, model),
+    call: callSettings(language, block, model, ref.variant),
   }
 }

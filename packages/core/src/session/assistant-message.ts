@@ -19,6 +19,7 @@ export function newAssistantMessage(input: {
     parentID: input.parentID,
     modelID: input.model.modelID,
     providerID: input.model.providerID,
+    ...(input.model.variant ? { variant: input.model.variant } : {}),
     mode: input.agent,
     agent: input.agent,
     path: { cwd: input.directory, root: input.directory },

@@ -216,7 +216,8 @@ export const Part = z
   .meta({ id: "Part" })
 export type Part = z.infer<typeof Part>
 
-export const ModelRef = z.object({ providerID: z.string(), modelID: z.string() })
+/** A model, and the variant of it (a named set of call options from its config's `variants`) a turn asked for. */
+export const ModelRef = z.object({ providerID: z.string(), modelID: z.string(), variant: z.string().optional() })
 export type ModelRef = z.infer<typeof ModelRef>
 
 export const UserMessage = z
@@ -247,6 +248,8 @@ export const AssistantMessage = z
     parentID: z.string(),
     modelID: z.string(),
     providerID: z.string(),
+    /** The model variant the call used. */
+    variant: z.string().optional(),
     mode: z.string(),
     agent: z.string(),
     path: z.object({ cwd: z.string(), root: z.string() }),

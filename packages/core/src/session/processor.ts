@@ -206,6 +206,9 @@ export async function runStep(input: StepInput): Promise<StepResult> {
     input.snapshot?.changed()
   }
   // A failed call is retried (its partial text dropped) unless a tool already ran: that would repeat it.
-  const retry = error && !abort.aborted && !executed ? classify(raw) : undefined
+  const decided = error && !abort.aborted && !executed ? classify(raw) : undefined
+  // A call that reached no answer is told with the provider and address it tried, not the SDK's bare words.
+  const unreached = error?.name === "APIError" && error.data.statusCode === undefined ? error.data.message : undefined
+  const retry = decided?.retry && unreached ? { ...decided, reason: unreached } : decided
   return { finish: error ? "error" : finish, error, tokens, cost, retry }
 }

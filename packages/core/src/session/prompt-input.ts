@@ -22,6 +22,8 @@ export const PromptInput = z
     noReply: z.boolean().optional(),
     system: z.string().optional(),
     tools: z.record(z.string(), z.boolean()).optional(),
+    /** The model variant to call with: a key of the model's `variants` in the config. */
+    variant: z.string().optional(),
     parts: z.array(PromptPartInput).min(1),
   })
   .meta({ id: "PromptInput" })

@@ -10,7 +10,7 @@ import { checkClientIds } from "./client-ids"
 import { Compaction } from "./compaction/compaction"
 import { modelView } from "./compaction/view"
 import type { LoopHooks } from "./loop-hooks"
-import type { UserMessage, WithParts } from "./message"
+import type { ModelRef, UserMessage, WithParts } from "./message"
 import { runStep } from "./processor"
 import { backoff, sleep } from "./retry"
 import type { StatusTracker } from "./status"
@@ -91,7 +91,8 @@ export class SessionRunner {
     const agent = this.deps.agents.get(agentName)
     if (!agent) throw new PromptError(`agent "${agentName}" does not exist`)
     checkClientIds(store, sessionID, input)
-    const model = input.model ?? previous?.model ?? agent.model ?? this.deps.models.defaultRef()
+    const base: ModelRef = input.model ?? previous?.model ?? agent.model ?? this.deps.models.defaultRef()
+    const model = input.variant ? { ...base, variant: input.variant } : base
     this.deps.models.get(model)
     const info: UserMessage = {
       id: input.messageID ?? ascending("message"),
@@ -107,11 +108,19 @@ export class SessionRunner {
       store.upsertMessage(info)
       for (const part of input.parts)
         store.upsertPart({ ...part, id: part.id ?? ascending("part"), sessionID, messageID: info.id })
-      if (session.agent !== agentName || session.model?.id !== model.modelID)
+      if (
+        session.agent !== agentName ||
+        session.model?.id !== model.modelID ||
+        session.model?.variant !== model.variant
+      )
         store.updateSession(sessionID, (s) => ({
           ...s,
           agent: agentName,
-          model: { id: model.modelID, providerID: model.providerID },
+          model: {
+            id: model.modelID,
+            providerID: model.providerID,
+            ...(model.variant ? { variant: model.variant } : {}),
+          },
         }))
     })
     return info

@@ -6,6 +6,7 @@ import type { Store } from "../session/store"
 import { dataDirectory } from "../storage/db"
 import type { BackgroundTasks } from "../task/background"
 import type { Ledger } from "../task/ledger"
+import { SnapshotCleanup } from "./cleanup"
 import { History } from "./history"
 import { Snapshots } from "./snapshots"
 
@@ -13,7 +14,7 @@ import { Snapshots } from "./snapshots"
  * Builds the snapshots and the history service of one engine. Snapshots live under Tandem's data
  * directory (`snapshot/`, one object store per project directory); the data directory and the
  * SQLite file are never snapshotted, wherever they are. `snapshot: false` in the config turns
- * them off.
+ * them off. With a data file, the stores are garbage-collected on a schedule (see SnapshotCleanup).
  */
 export function createHistory(input: {
   directory: string
@@ -41,6 +42,11 @@ export function createHistory(input: {
       reported = true
     },
   })
-  history = new History({ ...input, snapshots })
+  // The stores are cleaned up by the data file that lives with them: a private (in-memory) or outside data file may
+  // not know every session that refers to them.
+  const own = !input.dbFile || (db !== undefined && !path.relative(data, db).startsWith(".."))
+  const cleanup = own ? new SnapshotCleanup(snapshots, input.store.db) : undefined
+  cleanup?.start()
+  history = new History({ ...input, snapshots, cleanup })
   return history
 }

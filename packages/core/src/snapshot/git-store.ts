@@ -16,6 +16,11 @@ const LOCK_WAIT_MS = 50
 /** Paths are file names, never patterns: a file called `*.ts` must not match every other one. */
 const LITERAL = { GIT_LITERAL_PATHSPECS: "1" }
 
+/** The ref that holds the snapshots sessions still refer to, so `git gc` keeps them. */
+export const KEPT_REF = "refs/tandem/kept"
+/** The file in a store that names the directory it snapshots, so a clean-up finds stores no session refers to any more. */
+export const DIRECTORY_FILE = "tandem-directory"
+
 /**
  * One project directory's snapshots: a git object store of its own (under Tandem's data
  * directory, never the project's `.git`) whose index follows the directory. A snapshot is a
@@ -97,6 +102,33 @@ export class GitSnapshotStore {
     })
   }
 
+  /**
+   * Drops what no kept snapshot needs: the trees in `keep` (those of them still stored) are held
+   * by one ref, a tree listing them all; then `git gc` removes every object nothing reaches (no
+   * kept tree, nor the index) that is older than `age`, a git date such as "7.days" or "now".
+   * A directory never snapshotted is left alone.
+   */
+  prune(keep: string[], age: string): Promise<void> {
+    if (!existsSync(path.join(this.gitDir, "HEAD"))) return Promise.resolve()
+    return this.serial(async () => {
+      const unique = [...new Set(keep)].filter((hash) => /^[0-9a-f]{40,64}$/.test(hash))
+      const checked = unique.length
+        ? (await this.git(["cat-file", "--batch-check=%(objectname) %(objecttype)"], unique.join("\n") + "\n")).stdout
+        : ""
+      const trees = checked
+        .split("\n")
+        .map((line) => line.split(" "))
+        .filter(([, type]) => type === "tree")
+        .map(([hash]) => hash!)
+      if (trees.length) {
+        const listing = trees.map((hash, index) => `040000 tree ${hash}\tk${index}`).join("\n") + "\n"
+        const holder = (await this.git(["mktree"], listing)).stdout.trim()
+        await this.git(["update-ref", KEPT_REF, holder])
+      } else await this.git(["update-ref", "-d", KEPT_REF]).catch(() => undefined)
+      await this.git(["gc", "--quiet", `--prune=${age}`])
+    })
+  }
+
   private serial<T>(work: () => Promise<T>): Promise<T> {
     const run = this.chain.then(() => this.init()).then(work)
     this.chain = run.catch(() => undefined)
@@ -117,14 +149,15 @@ export class GitSnapshotStore {
         .map((file) => "/" + file.split(path.sep).join("/"))
       mkdirSync(path.join(this.gitDir, "info"), { recursive: true })
       writeFileSync(path.join(this.gitDir, "info", "exclude"), rules.join("\n") + "\n")
+      writeFileSync(path.join(this.gitDir, DIRECTORY_FILE), this.directory)
     })()
     return this.ready
   }
 
   /** Runs git; another process snapshotting the same directory holds the index lock for a moment, so that is waited out. */
-  private async git(args: string[]): Promise<GitResult> {
+  private async git(args: string[], stdin?: string): Promise<GitResult> {
     for (let attempt = 1; ; attempt++) {
-      const ran = await this.run(args)
+      const ran = await this.run(args, stdin)
       if (ran.code === 0) return ran
       if (!ran.stderr.includes("index.lock") || attempt >= LOCK_ATTEMPTS)
         throw new SnapshotGitError(`git ${args[0]} failed (${ran.code}): ${ran.stderr.trim()}`)
@@ -132,7 +165,10 @@ export class GitSnapshotStore {
     }
   }
 
-  private run(args: string[]) {
-    return git(this.directory, ["--git-dir", this.gitDir, "--work-tree", this.directory, ...args], { env: LITERAL })
+  private run(args: string[], stdin?: string) {
+    return git(this.directory, ["--git-dir", this.gitDir, "--work-tree", this.directory, ...args], {
+      env: LITERAL,
+      stdin,
+    })
   }
 }

@@ -11,6 +11,7 @@ import type { Ledger } from "../task/ledger"
 import { SessionDiff } from "./events"
 import type { SnapshotFileDiff } from "./file-diff"
 import { hiddenBy, keptBy, patchesOf, restorePlan, revertPoint } from "./revert-range"
+import type { SnapshotCleanup } from "./cleanup"
 import type { Snapshots } from "./snapshots"
 import { cancelUndone, patchesOfTasks, tasksToUndo } from "./undo-tasks"
 
@@ -24,6 +25,8 @@ export type HistoryDeps = {
   ledger: Ledger
   background: BackgroundTasks
   snapshots: Snapshots
+  /** The schedule that garbage-collects the snapshot stores, when one runs. */
+  cleanup?: SnapshotCleanup
 }
 
 /**
@@ -36,6 +39,11 @@ export class History {
   private working = new Set<string>()
 
   constructor(private readonly deps: HistoryDeps) {}
+
+  /** Stops the snapshot clean-up schedule; resolves once a clean-up under way is done. */
+  async stop() {
+    await this.deps.cleanup?.stop()
+  }
 
   /** The prompt loop's hooks: snapshots around each step, and a pending revert made permanent before a prompt. */
   readonly loopHooks: Pick<LoopHooks, "snapshot" | "beforePrompt"> = {

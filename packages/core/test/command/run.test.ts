@@ -167,7 +167,7 @@ test("/review runs as a sub-agent with the session's agent and passes on what to
   expect(engine.store.children(session.id)).toMatchObject([{ agent: "build" }])
 })
 
-test("aborting the session during a subtask command stops its child; no follow-up is asked and the loop stays idle", async () => {
+test("aborting the session during a subtask command stops its child; no follow-up, no command.executed, the loop stays idle", async () => {
   const childCalled = Promise.withResolvers<void>()
   const { engine, directory, calls } = setup({
     responder: async (request) => {
@@ -178,6 +178,7 @@ test("aborting the session during a subtask command stops its child; no follow-u
     config: { command: { slow: { template: "Slow $ARGUMENTS", agent: "general", subtask: true } } },
   })
   const session = engine.store.createSession({ directory })
+  const executed = record(engine.bus, CommandExecuted)
   const running = engine.commands.run(session.id, { command: "slow", arguments: "job", agent: "build" })
   await childCalled.promise
   expect(await engine.commands.run(session.id, { command: "slow", arguments: "again" })).toMatchObject({
@@ -191,4 +192,5 @@ test("aborting the session during a subtask command stops its child; no follow-u
   expect(messages[1]!.parts[0]).toMatchObject({ tool: "task", state: { status: "error" } })
   expect(calls).toHaveLength(1)
   expect(engine.status.get(session.id)).toEqual({ type: "idle" })
+  expect(executed).toEqual([])
 })

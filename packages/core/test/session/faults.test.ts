@@ -154,7 +154,7 @@ test("a background child stuck on a silent provider fails and frees its slot for
   expect(states).toEqual(["error", "completed"])
 })
 
-test("a provider nobody answers at is named, with the address tried", async () => {
+test("a provider nobody answers at is named, with the address tried, in the error and in each retry", async () => {
   const closed = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() })
   const url = `http://127.0.0.1:${closed.port}/v1`
   await closed.stop(true)
@@ -162,11 +162,16 @@ test("a provider nobody answers at is named, with the address tried", async () =
   const engine = createEngine({
     directory,
     dbFile: ":memory:",
-    config: scriptedProviderConfig(url, { tandem: { title: false, retry: { attempts: 1 } } }),
+    config: scriptedProviderConfig(url, { tandem: { title: false, retry: { attempts: 2, initial_delay_ms: 1 } } }),
   })
   engines.push(engine)
   const session = engine.store.createSession({ directory })
+  const statuses = record(engine.bus, SessionStatusChanged)
   const reply = await ask(engine, session.id, "anyone there?")
+  const retries = statuses.flatMap(({ status }) => (status.type === "retry" ? [status.message] : []))
+  expect(retries).toEqual([
+    expect.stringContaining(`cannot reach provider "local" (model scripted) at ${url}/chat/completions`),
+  ])
   const message = (reply.info as AssistantMessage).error?.data.message ?? ""
   expect(message).toContain('cannot reach provider "local" (model scripted)')
   expect(message).toContain(`at ${url}/chat/completions`)

@@ -8,11 +8,12 @@ import { isContextOverflow } from "./context-overflow"
 import type { StatusTracker } from "../status"
 import type { Store } from "../store"
 import { SessionCompacted } from "./events"
-import { estimateTokens, isOverflow } from "./overflow"
+import { estimateTokens, isOverflow, usableContext } from "./overflow"
 import { cleared, prunable } from "./prune"
 import { writeSummary } from "./summarize"
 import { firstUnread } from "./unread"
-import { isSummary, modelView, requestedCompaction } from "./view"
+import { recentTail } from "./tail"
+import { isSummary, modelView, requestedCompaction, tailOf } from "./view"
 
 /** Estimated tokens of a tool output the model has not been sent yet. */
 function unsent(part: ToolPart) {
@@ -161,20 +162,27 @@ export class Compaction {
   /**
    * Summarises what the model sees before the request at `index`. What the model has not read
    * there (delivered results, the prompt of this turn) stays verbatim after the summary (the
-   * request's `tail_start_id`), so the model reads each once before it can be summarised away. `time.compacting` is set meanwhile.
+   * request's `tail_start_id`), so the model reads each once before it can be summarised away;
+   * so do the recent turns `compaction.tail_turns` / `preserve_recent_tokens` ask to keep.
+   * `time.compacting` is set meanwhile.
    */
   private async summarise(history: WithParts[], index: number, signal: AbortSignal): Promise<CompactionOutcome> {
     const { store, models } = this.deps
     const request = history[index]!
     const info = request.info as UserMessage
     const before = history.slice(0, index)
-    const tailStart = firstUnread(before)
+    const view = modelView(before)
+    const usable = usableContext(modelLimit(this.deps.config, info.model), this.settings.reserved)
+    const recent = recentTail(view, this.settings, usable)
+    const recentStart = recent >= 0 ? before.findIndex((m) => m.info.id === view[recent]!.info.id) : -1
+    const starts = [firstUnread(before), recentStart].filter((at) => at >= 0)
+    const tailStart = starts.length ? Math.min(...starts) : -1
     if (tailStart >= 0) {
       const part = request.parts.find((p) => p.type === "compaction")!
       store.upsertPart({ ...part, tail_start_id: before[tailStart]!.info.id } as typeof part)
     }
-    const kept = tailStart >= 0 ? new Set(before.slice(tailStart).map((m) => m.info.id)) : new Set<string>()
-    const transcript = modelView(before).filter((m) => !kept.has(m.info.id))
+    const kept = new Set(tailOf(before, tailStart).map((m) => m.info.id))
+    const transcript = view.filter((m) => !kept.has(m.info.id))
     const session = store.updateSession(info.sessionID, (s) => ({ ...s, time: { ...s.time, compacting: Date.now() } }))
     try {
       const summary = await writeSummary({

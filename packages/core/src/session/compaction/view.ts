@@ -26,11 +26,20 @@ export function modelView(history: WithParts[]): WithParts[] {
     const part = at >= 0 ? compactionOf(history[at]!) : undefined
     if (!part) continue
     const tailStart = part.tail_start_id ? history.findIndex((message) => message.info.id === part.tail_start_id) : -1
-    const tail = tailStart >= 0 && tailStart < at ? history.slice(tailStart, at) : []
+    const tail = tailStart < at ? tailOf(history.slice(0, at), tailStart) : []
     const after = history.slice(at + 1).filter((message) => message !== summary)
     return [history[at]!, summary, ...tail, ...after]
   }
   return history
+}
+
+/**
+ * The messages from `start` on that a compaction keeps verbatim after its summary: all but earlier
+ * compaction requests and summaries, which the new summary stands for. None when `start` is -1.
+ */
+export function tailOf(history: WithParts[], start: number): WithParts[] {
+  if (start < 0) return []
+  return history.slice(start).filter((m) => !compactionOf(m) && !(m.info.role === "assistant" && m.info.summary))
 }
 
 /** The compaction the session's last user message asks for and nothing has answered yet. */
