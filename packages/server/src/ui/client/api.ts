@@ -49,8 +49,8 @@ export const api = {
   session: (sessionID: string) => call<SessionInfo>("GET", `/session/${id(sessionID)}`),
   messages: (sessionID: string) => call<WithParts[]>("GET", `/session/${id(sessionID)}/message`),
   tasks: (sessionID: string) => call<TaskRow[]>("GET", `/session/${id(sessionID)}/task`),
-  /** Every task the server knows; the monitor keeps those below its session. */
-  allTasks: () => call<TaskRow[]>("GET", "/task"),
+  /** Every task below the session, however deep. */
+  tree: (sessionID: string) => call<TaskRow[]>("GET", `/session/${id(sessionID)}/task/tree`),
   usage: (sessionID: string) => call<RolledUsage>("GET", `/session/${id(sessionID)}/usage`),
   permissions: () => call<PermissionRequest[]>("GET", "/permission"),
   cancel: (taskID: string) => call<TaskRow>("POST", `/task/${id(taskID)}/cancel`),

@@ -141,7 +141,7 @@ async function snapshot(): Promise<Answer<Snapshot>> {
 
 /** After the first draw: tasks nested below the root's own, then running tasks' figures so far. */
 async function complete(current: () => boolean) {
-  const all = await api.allTasks()
+  const all = await api.tree(rootID)
   if (!current()) return
   if (all.ok) {
     model.adopt(all.data)
