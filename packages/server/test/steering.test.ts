@@ -3,6 +3,7 @@ import { testEngine } from "@tandem/testing/fixture"
 import { gate, lastToolResults, lastUser, type ScriptRequest } from "@tandem/testing/script"
 import { SessionIdle } from "@tandem/core/session/events"
 import { TaskDelivered, TaskSteered, TaskUpdated } from "@tandem/core/task/events"
+import { ascending } from "@tandem/core/id/id"
 import { createApp } from "../src/app"
 
 // Steering and rolled-up usage over HTTP: POST /task/:id/message, the ordinary prompt routes to a
@@ -111,9 +112,12 @@ test("a prompt through opencode's prompt routes to a running child steers it ins
   expect(accepted.status).toBe(204)
   expect(engine.store.lastUserMessage(task.sessionID)).toMatchObject({ id: expect.any(String) })
   expect(engine.store.messages(task.sessionID).filter((m) => m.info.role === "user")).toHaveLength(1)
+  // opencode's terminal UI names the message and its parts itself; the steered message keeps them.
+  const messageID = ascending("message")
+  const partID = ascending("part")
   const reply = app.request(
     `/session/${task.sessionID}/message`,
-    post({ parts: [{ type: "text", text: "sync word" }] }),
+    post({ messageID, parts: [{ id: partID, type: "text", text: "sync word" }] }),
   )
   gateOf(holds, "CHILD C").release()
   await steered
@@ -138,6 +142,8 @@ test("a prompt through opencode's prompt routes to a running child steers it ins
     "async word",
     "sync word",
   ])
+  expect(users[2]!.info.id).toBe(messageID)
+  expect(users[2]!.parts[0]!.id).toBe(partID)
 })
 
 test("POST /session/:childID/abort cancels the running child's task, delivered as cancelled", async () => {
