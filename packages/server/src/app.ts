@@ -12,6 +12,7 @@ import { historyRoutes } from "./routes/history"
 
 import { compactionRoutes } from "./routes/compaction"
 import { taskRoutes } from "./routes/task"
+import { taskTreeRoutes } from "./routes/task-tree"
 import { projectRoutes } from "./routes/project"
 import { uiRoutes } from "./ui/routes"
 import { openapi } from "./openapi"
@@ -64,6 +65,7 @@ export function createApp(engine: Engine, options: AppOptions = {}) {
   })
   app.notFound(unmatched(engine))
   app.route("/", taskRoutes(engine))
+  app.route("/", taskTreeRoutes(engine))
   app.route("/", projectRoutes(engine))
   app.route("/", configRoutes(engine))
   app.route("/", historyRoutes(engine))

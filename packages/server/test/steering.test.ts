@@ -3,6 +3,7 @@ import { testEngine } from "@tandem/testing/fixture"
 import { gate, lastToolResults, lastUser, type ScriptRequest } from "@tandem/testing/script"
 import { SessionIdle } from "@tandem/core/session/events"
 import { TaskDelivered, TaskSteered, TaskUpdated } from "@tandem/core/task/events"
+import { ascending } from "@tandem/core/id/id"
 import { createApp } from "../src/app"
 
 // Steering and rolled-up usage over HTTP: POST /task/:id/message, the ordinary prompt routes to a
@@ -111,14 +112,29 @@ test("a prompt through opencode's prompt routes to a running child steers it ins
   expect(accepted.status).toBe(204)
   expect(engine.store.lastUserMessage(task.sessionID)).toMatchObject({ id: expect.any(String) })
   expect(engine.store.messages(task.sessionID).filter((m) => m.info.role === "user")).toHaveLength(1)
+  // opencode's terminal UI names the message and its parts itself; the steered message keeps them.
+  const messageID = ascending("message")
+  const partID = ascending("part")
   const reply = app.request(
     `/session/${task.sessionID}/message`,
-    post({ parts: [{ type: "text", text: "sync word" }] }),
+    post({ messageID, parts: [{ id: partID, type: "text", text: "sync word" }] }),
   )
   gateOf(holds, "CHILD C").release()
   await steered
-  const answer = await read(reply)
+  const replied = await reply
+  expect(replied.status).toBe(200)
+  const answer = await replied.json()
   expect(answer.info).toMatchObject({ role: "assistant", sessionID: task.sessionID })
+  // One loop, the task's own: its held call, then one call that read both messages after its answer.
+  expect(calls.filter((c) => c.messages[0]?.text === "CHILD C").map((c) => c.messages)).toEqual([
+    [{ role: "user", text: "CHILD C" }],
+    [
+      { role: "user", text: "CHILD C" },
+      { role: "assistant", text: "CHILD C first" },
+      { role: "user", text: "async word" },
+      { role: "user", text: "sync word" },
+    ],
+  ])
   expect(answer.parts.find((p: { type: string }) => p.type === "text").text).toBe("CHILD C heard: sync word")
   const users = engine.store.messages(task.sessionID).filter((m) => m.info.role === "user")
   expect(users.map((m) => m.parts[0]!.type === "text" && m.parts[0]!.text)).toEqual([
@@ -126,16 +142,54 @@ test("a prompt through opencode's prompt routes to a running child steers it ins
     "async word",
     "sync word",
   ])
+  expect(users[2]!.info.id).toBe(messageID)
+  expect(users[2]!.parts[0]!.id).toBe(partID)
 })
 
 test("POST /session/:childID/abort cancels the running child's task, delivered as cancelled", async () => {
   const { parent, task } = await runningChild("CHILD D")
+  const cancelled = engine.bus.once(TaskUpdated, (e) => e.task.id === task.id && e.task.state === "cancelled")
   const delivered = engine.bus.once(TaskDelivered, (e) => e.taskID === task.id)
   expect(await read(app.request(`/session/${task.sessionID}/abort`, { method: "POST" }))).toBe(true)
+  expect((await cancelled).task.reason).toBe("the child's session was aborted")
   await delivered
   expect(engine.background.get(task.id)).toMatchObject({ state: "cancelled", delivery: "delivered" })
   const tasks = await read(app.request(`/session/${parent.id}/task`))
   expect(tasks[0]).toMatchObject({ id: task.id, state: "cancelled" })
+  // The parent's transcript holds the result as a finished task call that says it was cancelled.
+  const messages: { parts: { type: string; tool?: string; state?: { status: string; output?: string } }[] }[] =
+    await read(app.request(`/session/${parent.id}/message`))
+  const results = messages
+    .flatMap((m) => m.parts)
+    .filter((p) => p.tool === "task" && p.state?.output?.includes(task.id))
+  expect(results.at(-1)?.state).toMatchObject({
+    status: "completed",
+    output: expect.stringContaining('state="cancelled"'),
+  })
+})
+
+test("a prompt to a running child idle between steps, waiting on its own task, is read at once", async () => {
+  const parent = engine.store.createSession({ directory })
+  await engine.runner.prompt(parent.id, { parts: [{ type: "text", text: "spawn spawn CHILD H" }] })
+  const [middle] = engine.background.list(parent.id)
+  await gateOf(entered, "CHILD H").promise
+  if (engine.runner.isBusy(middle!.sessionID))
+    await engine.bus.once(SessionIdle, (e) => e.sessionID === middle!.sessionID)
+  const [leaf] = engine.background.list(middle!.sessionID)
+  expect(engine.background.get(leaf!.id)!.state).toBe("running")
+  // The leaf is still held: the middle answers the message before anything else happens below it.
+  const reply = await app.request(
+    `/session/${middle!.sessionID}/message`,
+    post({ parts: [{ type: "text", text: "hurry" }] }),
+  )
+  expect(reply.status).toBe(200)
+  const answer = await reply.json()
+  expect(answer.parts.find((p: { type: string }) => p.type === "text").text).toBe("spawn CHILD H heard: hurry")
+  expect(engine.background.get(middle!.id)!.state).toBe("running")
+  expect(engine.background.get(leaf!.id)!.state).toBe("running")
+  const done = engine.bus.once(TaskUpdated, (e) => e.task.id === middle!.id && e.task.state === "completed")
+  gateOf(holds, "CHILD H").release()
+  await done
 })
 
 test("aborting a child idle between steps, waiting on its own task, cancels its task and the one below", async () => {

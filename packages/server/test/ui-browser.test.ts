@@ -44,6 +44,15 @@ async function named(selector: string, name: string) {
   throw new Error(`no ${selector} named "${name}"`)
 }
 
+/** Records the page's console errors and uncaught errors in `problems`. */
+function watched(opened: Page) {
+  opened.on("console", (message) => {
+    if (message.type() === "error") problems.push(`console error: ${message.text()} at ${message.location().url}`)
+  })
+  opened.on("pageerror", (error) => problems.push(`page error: ${error instanceof Error ? error.message : error}`))
+  return opened
+}
+
 beforeAll(async () => {
   browser = await launchBrowser()
   fanout = await startMonitorFanout({
@@ -63,11 +72,7 @@ beforeAll(async () => {
     ],
   })
   await fanout.until((tasks) => tasks.length === 4 && tasks.every((task) => task.state === "running"))
-  page = await browser.browser.newPage()
-  page.on("console", (message) => {
-    if (message.type() === "error") problems.push(`console error: ${message.text()} at ${message.location().url}`)
-  })
-  page.on("pageerror", (error) => problems.push(`page error: ${error instanceof Error ? error.message : error}`))
+  page = watched(await browser.browser.newPage())
   page.on("framenavigated", (frame) => {
     if (frame === page.mainFrame()) navigations++
   })
@@ -162,6 +167,14 @@ test("rows go from running to completed without a reload; usage and timeline fol
   await rowState(survey!, "completed")
   await rowState(notes!, "completed")
   expect(navigations).toBe(1)
+  // The steered child read the message sent from the page before its last model call.
+  const notesCalls = fanout.model.calls.filter((call) => call.messages[0]?.text === "CHILD notes")
+  expect(
+    notesCalls
+      .at(-1)
+      ?.messages.filter((m) => m.role === "user")
+      .map((m) => m.text),
+  ).toEqual(["CHILD notes", STEERING])
   const steps = await page.$eval(`tr[data-task="${survey}"] td.steps`, (td) => td.textContent)
   expect(Number(steps)).toBe(2)
   await page.waitForFunction(
@@ -191,6 +204,31 @@ test("rows go from running to completed without a reload; usage and timeline fol
   expect(timeline.role).toBe("img")
   expect(timeline.label).toContain("Timeline of 4 tasks")
   expect(timeline.bars).toEqual(["bar completed", "bar completed", "bar cancelled", "bar completed"])
+}, 20_000)
+
+test("a user who logs in with the password in the address gets the live page too", async () => {
+  // A fresh context holds no credentials: the page has only what its own address carries.
+  const context = await browser.browser.createBrowserContext()
+  const own = watched(await context.newPage())
+  const address = new URL(`/ui/session/${fanout.sessionID}`, fanout.url)
+  address.username = "tandem"
+  address.password = PASSWORD
+  expect((await own.goto(address.href))?.status()).toBe(200)
+  // The badge says "live" once the routes and the event stream answered, or why they did not.
+  await own.waitForFunction(
+    () => ["live", "failed"].includes(document.querySelector<HTMLElement>("#live")!.dataset.state!),
+    {
+      polling: "mutation",
+    },
+  )
+  expect(await own.$eval("#live", (badge) => badge.textContent)).toBe("live")
+  await own.waitForFunction(
+    (count) => document.querySelectorAll("tbody#tasks tr").length === count,
+    { polling: "mutation" },
+    Object.keys(CHILDREN).length,
+  )
+  expect(await own.$eval("#usage", (section) => section.textContent ?? "")).toMatch(/\$\d/)
+  await context.close()
 }, 20_000)
 
 test("no console errors and no page errors", () => {

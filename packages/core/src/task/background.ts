@@ -169,11 +169,14 @@ export class BackgroundTasks {
     this.abortedChild(sessionID)
   }
 
-  /** A client aborted a running task's child (busy, or idle waiting on its own tasks): the task is cancelled. */
+  /**
+   * A client aborted an unfinished task's child (busy, idle waiting on its own tasks, or still
+   * queued behind the caps): the task is cancelled.
+   */
   abortedChild(sessionID: string) {
     if (this.closed || this.runs.isStopping(sessionID)) return
     const own = this.deps.ledger.bySession(sessionID)
-    if (own?.state === "running") this.cancel(own.id, "the child's session was aborted")
+    if (own && !TERMINAL.has(own.state)) this.cancel(own.id, "the child's session was aborted")
   }
 
   /** Stops the runs here of tasks another process took over (`TaskRuns.fence`); returns their ids. */

@@ -149,6 +149,33 @@ test("aborting a running child's session cancels its task, delivered to the pare
   expect(part!.state.status === "completed" && part!.state.output).toContain('state="cancelled"')
 })
 
+test("aborting the session of a task still queued behind the caps cancels it before it runs", async () => {
+  const first = gate()
+  const { engine, directory, calls } = setup(
+    byPrompt({
+      go: dispatcher([background("CHILD one"), background("CHILD two")], "dispatched"),
+      "CHILD one": async () => {
+        await first.promise
+        return { text: "one done" }
+      },
+    }),
+    { resume_parent: false, max_running: 1 },
+  )
+  const parent = engine.store.createSession({ directory })
+  await engine.runner.prompt(parent.id, say("go"))
+  const two = engine.background.list(parent.id).find((t) => t.description === "CHILD two")!
+  expect(two.state).toBe("queued")
+  const cancelled = engine.bus.once(TaskUpdated, (e) => e.task.id === two.id && e.task.state === "cancelled")
+  engine.sessions.abort(two.sessionID)
+  expect((await cancelled).task.reason).toBe("the child's session was aborted")
+  const one = engine.background.list(parent.id).find((t) => t.description === "CHILD one")!
+  const ended = engine.bus.once(TaskUpdated, (e) => e.task.id === one.id && e.task.state === "completed")
+  first.release()
+  await ended
+  await engine.background.settled(parent.id)
+  expect(calls.some((c) => c.messages[0]?.text === "CHILD two")).toBe(false)
+})
+
 test("a queued steering message survives a restart and reaches the resumed child first", async () => {
   const dbFile = path.join(tempProject("tandem-steer-"), "steer.db")
   const directory = tempProject()

@@ -5,6 +5,13 @@ import type { PermissionReply, PermissionRequest, RolledUsage, SessionInfo, Task
 export type Answer<T> = { ok: true; data: T } | { ok: false; status: number; message: string }
 
 /**
+ * The address of a route on the server the page came from, without the user name and password a
+ * page opened as `http://user:pass@host/ui` carries in its own address: the browser refuses to
+ * fetch such an address, and sends the credentials it holds for the origin anyway.
+ */
+export const routeURL = (path: string) => new URL(path, location.origin).href
+
+/**
  * Calls a route of the server the page came from. Same-origin, so the browser sends the Basic
  * credentials it already holds for the page when the server has a password.
  */
@@ -14,7 +21,7 @@ async function call<T>(method: "GET" | "POST", path: string, body?: unknown): Pr
     init.body = JSON.stringify(body)
     init.headers = { "content-type": "application/json" }
   }
-  const response = await fetch(path, init).catch((error: unknown) => String(error))
+  const response = await fetch(routeURL(path), init).catch((error: unknown) => String(error))
   if (typeof response === "string") return { ok: false, status: 0, message: `the server did not answer (${response})` }
   const text = await response.text()
   const json = parse(text)
@@ -42,8 +49,8 @@ export const api = {
   session: (sessionID: string) => call<SessionInfo>("GET", `/session/${id(sessionID)}`),
   messages: (sessionID: string) => call<WithParts[]>("GET", `/session/${id(sessionID)}/message`),
   tasks: (sessionID: string) => call<TaskRow[]>("GET", `/session/${id(sessionID)}/task`),
-  /** Every task the server knows; the monitor keeps those below its session. */
-  allTasks: () => call<TaskRow[]>("GET", "/task"),
+  /** Every task below the session, however deep. */
+  tree: (sessionID: string) => call<TaskRow[]>("GET", `/session/${id(sessionID)}/task/tree`),
   usage: (sessionID: string) => call<RolledUsage>("GET", `/session/${id(sessionID)}/usage`),
   permissions: () => call<PermissionRequest[]>("GET", "/permission"),
   cancel: (taskID: string) => call<TaskRow>("POST", `/task/${id(taskID)}/cancel`),

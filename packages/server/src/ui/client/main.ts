@@ -3,7 +3,7 @@
 /// <reference lib="dom.asynciterable" />
 // The monitor page's script: loads a session's task tree from the routes, then keeps it live from
 // `GET /event`. Bundled by Bun for the browser (see ../assets.ts).
-import { api, type Answer } from "./api"
+import { api, routeURL, type Answer } from "./api"
 import { byId, setText } from "./dom"
 import { MonitorModel, type Snapshot } from "./model"
 import { drawLegend, drawPermissions, drawUsage } from "./panels"
@@ -141,7 +141,7 @@ async function snapshot(): Promise<Answer<Snapshot>> {
 
 /** After the first draw: tasks nested below the root's own, then running tasks' figures so far. */
 async function complete(current: () => boolean) {
-  const all = await api.allTasks()
+  const all = await api.tree(rootID)
   if (!current()) return
   if (all.ok) {
     model.adopt(all.data)
@@ -171,7 +171,7 @@ async function seedRunning(current: () => boolean) {
  */
 function connect() {
   setLive("connecting", "connecting…")
-  const source = new EventSource("/event")
+  const source = new EventSource(routeURL("/event"))
   let held: MonitorEvent[] | undefined = []
   let generation = 0
   source.onmessage = async (message) => {
