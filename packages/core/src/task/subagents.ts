@@ -8,6 +8,7 @@ import type { TaskDispatchResult, TaskParameters, TaskRunner, TaskRunResult } fr
 import type { ToolContext } from "../tool/tool"
 import type { BackgroundTasks } from "./background"
 import { createChildSession } from "./child-session"
+import { dispatchState } from "./dispatch-part"
 import { changesText, receipt } from "./format"
 import { descending } from "../id/id"
 import type { WorktreeInfo } from "./worktree"
@@ -67,7 +68,18 @@ export class Subagents implements TaskRunner {
       title: input.description,
       metadata: { agent: input.agent.name, sessionId: task.sessionID, taskID: task.id },
     })
-    return { ok: true, taskID: task.id, sessionID: task.sessionID, model: task.model, receipt: receipt(task) }
+    const answer = receipt(task)
+    const state = (answered: {
+      input: Record<string, unknown>
+      metadata: Record<string, unknown>
+      time: { start: number }
+    }) =>
+      dispatchState(this.deps.background.get(task.id) ?? task, {
+        ...answered,
+        start: answered.time.start,
+        receipt: answer,
+      })
+    return { ok: true, taskID: task.id, sessionID: task.sessionID, model: task.model, receipt: answer, state }
   }
 
   async run(input: Call): Promise<TaskRunResult> {

@@ -3,7 +3,7 @@ import type { AgentInfo } from "../agent/agent"
 import type { BackgroundConfig } from "../config/config"
 import { Isolation } from "../agent/isolation"
 import type { ModelRef } from "../session/message"
-import { defineTool, fail, type ToolContext } from "./tool"
+import { defineTool, fail, type ToolContext, type ToolSuccess } from "./tool"
 import template from "./task.txt" with { type: "text" }
 
 /** How deep sub-agents may nest when `subagent_depth` is not configured. */
@@ -36,7 +36,16 @@ export type TaskRunner = {
 }
 
 export type TaskDispatchResult =
-  { ok: true; taskID: string; sessionID: string; model: ModelRef; receipt: string } | { ok: false; error: string }
+  | {
+      ok: true
+      taskID: string
+      sessionID: string
+      model: ModelRef
+      receipt: string
+      /** The dispatch part's state as the task stands when the part is saved (see `ToolSuccess.state`). */
+      state: ToolSuccess["state"]
+    }
+  | { ok: false; error: string }
 
 /** Numbers the description quotes, from the settings the runtime enforces. */
 export type TaskLimits = { depth: number; resultChars: number; maxSteps: number; maxRunning: number }
@@ -103,7 +112,9 @@ export function createTaskTool(input: { subagents: AgentInfo[]; limits: TaskLimi
             background: true,
             taskID: dispatched.taskID,
             agent: agent.name,
+            receipt: dispatched.receipt,
           },
+          state: dispatched.state,
         }
       }
       ctx.progress({ title: args.description, metadata: { agent: agent.name } })

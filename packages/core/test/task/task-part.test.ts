@@ -1,5 +1,5 @@
 import { afterEach, expect, test } from "bun:test"
-import { lastToolResults } from "@tandem/testing/script"
+import { gate, lastToolResults } from "@tandem/testing/script"
 import type { AssistantMessage, ToolPart } from "../../src/session/message"
 import { resultPart } from "../../src/task/result-part"
 import type { TaskInfo, TaskState } from "../../src/task/task-info"
@@ -49,6 +49,9 @@ test("the receipt's id is the child session's, and the delivered call is a valid
 test("the receipt's id continues the child with task_id, and task_status finds it", async () => {
   let id = ""
   let step = 0
+  // The child ends only once task_status is asked for it, so task_status collects it (a child that
+  // ended sooner would be delivered at the next step boundary instead).
+  const asked = gate()
   const { engine, directory } = setup(
     byPrompt({
       go: (request) => {
@@ -56,6 +59,7 @@ test("the receipt's id continues the child with task_id, and task_status finds i
         if (step === 1) return { toolCalls: [background("CHILD first", "First")] }
         if (step === 2) {
           id = /<task id="([^"]+)"/.exec(lastToolResults(request)[0]!.output)![1]!
+          asked.release()
           return { toolCalls: [{ name: "task_status", input: { task_id: id, wait: "all", timeout_ms: 10_000 } }] }
         }
         if (step === 3)
@@ -69,7 +73,10 @@ test("the receipt's id continues the child with task_id, and task_status finds i
           }
         return { text: lastToolResults(request)[0]!.output }
       },
-      "CHILD first": () => ({ text: "first answer" }),
+      "CHILD first": async () => {
+        await asked.promise
+        return { text: "first answer" }
+      },
       "CHILD again": () => ({ text: "second answer" }),
     }),
   )
