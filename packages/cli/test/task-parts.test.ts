@@ -45,7 +45,8 @@ test("through the SDK, task parts carry the child's id and model, and a cancelle
       ((await client.session.messages({ sessionID })).data ?? []).flatMap((m) => m.parts as Part[])
     const dispatches = (await parts()).filter((p) => p.tool === "task" && !p.state?.metadata?.synthetic)
     expect(dispatches).toHaveLength(2)
-    const ids = dispatches.map((p) => /<task id="([^"]+)"/.exec(p.state!.output)![1]!)
+    // A dispatch part follows its task; the receipt the model read is kept in its metadata.
+    const ids = dispatches.map((p) => /<task id="([^"]+)"/.exec(p.state!.metadata.receipt)![1]!)
     for (const [i, part] of dispatches.entries()) {
       expect(part.state!.metadata).toMatchObject({
         parentSessionId: sessionID,
@@ -55,6 +56,11 @@ test("through the SDK, task parts carry the child's id and model, and a cancelle
       })
       expect((await client.session.get({ sessionID: ids[i]! })).data?.parentID).toBe(sessionID)
     }
+    const dispatchOf = async (id: string) =>
+      (await parts()).find(
+        (p) => p.tool === "task" && !p.state?.metadata?.synthetic && p.state?.metadata?.sessionId === id,
+      )!
+    expect((await dispatchOf(ids[1]!)).state).toMatchObject({ status: "running", metadata: { state: "running" } })
     const cancelled = await fetch(`${url}/task/${ids[1]}/cancel`, { method: "POST" })
     expect(((await cancelled.json()) as { state: string }).state).toBe("cancelled")
     let delivered: Part[] = []
@@ -67,6 +73,12 @@ test("through the SDK, task parts carry the child's id and model, and a cancelle
     expect(bySession[ids[1]!]).toMatchObject({ status: "error", input: { task_id: ids[1], prompt: "CHILD held" } })
     expect(bySession[ids[1]!]!.error).toStartWith("Task cancelled: cancelled through the API")
     expect(bySession[ids[1]!]!.metadata).toMatchObject({ model: { providerID: "local", modelID: "scripted" } })
+    const quick = (await dispatchOf(ids[0]!)).state!
+    expect(quick).toMatchObject({ status: "completed", metadata: { state: "completed" } })
+    expect(quick.output).toBe(quick.metadata.receipt)
+    const stopped = (await dispatchOf(ids[1]!)).state!
+    expect(stopped).toMatchObject({ status: "error", metadata: { state: "cancelled" } })
+    expect(stopped.error).toStartWith("Task cancelled: cancelled through the API")
   } finally {
     child.kill("SIGTERM")
     await child.exited
