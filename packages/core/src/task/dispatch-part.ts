@@ -2,6 +2,7 @@ import type { Bus } from "../bus/bus"
 import type { ToolPart, ToolState } from "../session/message"
 import type { Store } from "../session/store"
 import { answeredText } from "../session/answered-call"
+import { parseRows } from "../storage/db"
 import { TaskUpdated } from "./events"
 import type { TaskInfo } from "./task-info"
 
@@ -59,4 +60,40 @@ export function syncDispatchPart(store: Store, task: TaskInfo) {
 /** Keeps every dispatch part following its task: each change of a task's state is written to its part. */
 export function followDispatchParts(bus: Bus, store: Store) {
   return bus.on(TaskUpdated, ({ task }) => syncDispatchPart(store, task))
+}
+
+/**
+ * At start: every dispatch part still running in a session `inScope` is brought up to its task's
+ * state (a process that stopped between ending a task and writing its part), and one whose task
+ * is gone (its child session was deleted) ends as an error saying so. No part is left spinning.
+ */
+export function settleDispatchParts(
+  store: Store,
+  task: (id: string) => TaskInfo | undefined,
+  inScope: (sessionID: string) => boolean,
+) {
+  const rows = store.db
+    .query(
+      "select data from part where data ->> '$.type' = 'tool' and data ->> '$.state.status' = 'running' and data ->> '$.state.metadata.background' = 1",
+    )
+    .all()
+  for (const part of parseRows<ToolPart>(rows)) {
+    const dispatch = inScope(part.sessionID) ? dispatchOf(part) : undefined
+    if (!dispatch) continue
+    const found = task(String(dispatch.metadata.taskID))
+    if (found) syncDispatchPart(store, found)
+    else store.upsertPart({ ...part, state: goneState(dispatch) })
+  }
+}
+
+function goneState(dispatch: Dispatch): ToolState {
+  const { input, metadata, start, receipt } = dispatch
+  const time = { start, end: Math.max(Date.now(), start) }
+  return {
+    status: "error",
+    input,
+    error: "Task gone: its session was deleted",
+    metadata: { ...metadata, receipt },
+    time,
+  }
 }

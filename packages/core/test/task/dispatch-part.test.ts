@@ -2,6 +2,7 @@ import { afterEach, expect, test } from "bun:test"
 import { gate, lastToolResults, lastUser, type ScriptRequest } from "@tandem/testing/script"
 import { INTERRUPTED_TOOL } from "../../src/session/to-model"
 import { TaskDelivered, TaskUpdated } from "../../src/task/events"
+import { settleDispatchParts } from "../../src/task/dispatch-part"
 import type { Engine } from "../../src/engine"
 import type { ToolPart } from "../../src/session/message"
 import { background, setup, say, closeEngines } from "./harness"
@@ -85,4 +86,32 @@ test("a task waiting behind a cap is running-and-queued, never a green tick; eac
   const later = requests.at(-1)!.messages.flatMap((m) => (m.role === "tool" ? (m.toolResults ?? []) : []))
   expect(later.slice(0, 3).map((r) => r.output)).toEqual(receipts)
   expect(later.map((r) => r.output)).not.toContain(INTERRUPTED_TOOL)
+})
+
+test("at start, a dispatch part left running is brought to its task's end, and one whose task is gone ends as an error", async () => {
+  const held = gate()
+  const { engine, directory } = setup(
+    (request) => {
+      if (lastUser(request).startsWith("CHILD")) return held.promise.then(() => ({ text: "done" }))
+      if (!lastToolResults(request).length)
+        return { toolCalls: [background("CHILD a", "A"), background("CHILD b", "B")] }
+      return { text: "noted" }
+    },
+    { resume_parent: false },
+  )
+  const parent = engine.store.createSession({ directory })
+  await engine.runner.prompt(parent.id, say("go"))
+  const [a, b] = engine.background.list(parent.id)
+  expect(dispatchParts(engine, parent.id).map((p) => p.state.status)).toEqual(["running", "running"])
+  // As a process that stopped after ending A in the ledger but before writing its part would leave them.
+  const ended = { ...a!, state: "completed" as const, time: { ...a!.time, ended: Date.now() } }
+  const lookup = (id: string) => (id === a!.id ? ended : undefined)
+  settleDispatchParts(engine.store, lookup, () => false)
+  expect(dispatchParts(engine, parent.id).map((p) => p.state.status)).toEqual(["running", "running"])
+  settleDispatchParts(engine.store, lookup, (sessionID) => sessionID === parent.id)
+  const [partA, partB] = dispatchParts(engine, parent.id)
+  expect(partA!.state).toMatchObject({ status: "completed", metadata: { state: "completed", taskID: a!.id } })
+  expect(partB!.state).toMatchObject({ status: "error", error: "Task gone: its session was deleted" })
+  expect(partB!.state.status === "error" && partB!.state.metadata?.taskID).toBe(b!.id)
+  held.release()
 })
