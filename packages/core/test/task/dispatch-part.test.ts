@@ -115,3 +115,25 @@ test("at start, a dispatch part left running is brought to its task's end, and o
   expect(partB!.state.status === "error" && partB!.state.metadata?.taskID).toBe(b!.id)
   held.release()
 })
+
+test("a fork copies a running dispatch part as completed with its receipt: the task reports to the original only", async () => {
+  const held = gate()
+  const { engine, directory } = setup(
+    (request) => {
+      if (lastUser(request).startsWith("CHILD")) return held.promise.then(() => ({ text: "done" }))
+      if (!lastToolResults(request).length) return { toolCalls: [background("CHILD a", "A")] }
+      return { text: "noted" }
+    },
+    { resume_parent: false },
+  )
+  const parent = engine.store.createSession({ directory })
+  await engine.runner.prompt(parent.id, say("go"))
+  const fork = engine.history.fork(parent.id)
+  if ("refused" in fork) throw new Error(fork.message)
+  const [original] = dispatchParts(engine, parent.id)
+  const [copy] = dispatchParts(engine, fork.id)
+  expect(original!.state.status).toBe("running")
+  const receipt = original!.state.status === "running" ? original!.state.metadata?.receipt : undefined
+  expect(copy!.state).toMatchObject({ status: "completed", output: receipt, metadata: { state: "running" } })
+  held.release()
+})
