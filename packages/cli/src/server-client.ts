@@ -68,7 +68,7 @@ export async function listTasks(client: ServerClient, sessionID?: string): Promi
     const res = await client.get(route)
     if (!res.ok) return { kind: "refused", status: res.status, message: await client.failure(res) }
     const tasks = (await res.json()) as TaskInfo[]
-    return { kind: "ok", value: tasks.sort((a, b) => a.id.localeCompare(b.id)) }
+    return { kind: "ok", value: tasks.sort((a, b) => a.time.created - b.time.created) }
   } catch (error) {
     return { kind: "unreachable", message: unreachable(client.base, error) }
   }

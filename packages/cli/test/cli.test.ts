@@ -141,7 +141,7 @@ test("tasks --watch follows task events of a running server as they happen", asy
   })
   const reader = child.stdout.getReader()
   let out = ""
-  while (!out.includes("tasks") && !out.includes("tsk_")) out += new TextDecoder().decode((await reader.read()).value)
+  while (!out.includes("tasks") && !out.includes("ses_")) out += new TextDecoder().decode((await reader.read()).value)
   // The watcher lists first, then subscribes: wait for its event stream before dispatching.
   for (let i = 0; i < 500 && harness.engine.bus.size === listeners; i++) await Bun.sleep(10)
   const session = harness.engine.store.createSession({ directory: harness.directory })

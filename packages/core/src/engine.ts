@@ -18,6 +18,7 @@ import { BackgroundTasks } from "./task/background"
 import { Ledger } from "./task/ledger"
 import { Owners, ownersOf } from "./task/owners"
 import { createHistory } from "./snapshot/create-history"
+import { followDispatchParts } from "./task/dispatch-part"
 import { Subagents } from "./task/subagents"
 import { workspacesOf } from "./task/workspaces"
 import { DEFAULT_SUBAGENT_DEPTH } from "./tool/task"
@@ -81,6 +82,7 @@ export function createEngine(options: EngineOptions) {
   })
   const tasks = { store, ledger, bus, runner, settings: settings.background, workspaces, turns: owned.leases }
   const background = new BackgroundTasks(tasks)
+  followDispatchParts(bus, store)
   const subagents = new Subagents({ store, runner, background, models, directory, maxDepth })
   const sessions = new Sessions({
     store,

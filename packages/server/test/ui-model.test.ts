@@ -2,6 +2,7 @@ import { expect, test } from "bun:test"
 import { emptyTokens, type ToolPart, type WithParts } from "@tandem/core/session/message"
 import type { SessionInfo } from "@tandem/core/session/session-info"
 import type { TaskInfo } from "@tandem/core/task/task-info"
+import { ascending, descending } from "@tandem/core/id/id"
 import { MonitorModel, type Snapshot } from "../src/ui/client/model"
 
 // The monitor's state, without a browser: the tree it keeps, the order it shows, and how events
@@ -169,4 +170,16 @@ test("the summed usage is the root's own plus every task's", () => {
   const usage = model.summedUsage()
   expect(usage).toMatchObject({ cost: 0.75, steps: 3, running: 1 })
   expect(usage.tokens).toMatchObject({ input: 150, output: 5 })
+})
+
+test("tasks made in one millisecond show in the order they were made, whether named by session or by tsk_ id", () => {
+  const now = 1_700_000_000_000
+  const [first, second, third] = [descending("session", now), descending("session", now), descending("session", now)]
+  const older = ascending("task", now)
+  const model = new MonitorModel(ROOT)
+  const made = (id: string) => task("x", ROOT, id, { id, description: id, time: { created: now } })
+  model.reset(snapshot({ tasks: [made(third), made(first), made(second)] }))
+  model.apply({ type: "task.created", properties: { task: made(older) } })
+  expect(first > second && second > third).toBe(true)
+  expect(model.order().map(({ task }) => task.id)).toEqual([first, second, third, older])
 })

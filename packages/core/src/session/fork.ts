@@ -1,6 +1,7 @@
 import { ascending } from "../id/id"
 import type { Message, Part } from "./message"
 import type { SessionInfo } from "./session-info"
+import { settledCopy } from "./answered-call"
 import type { Store } from "./store"
 
 /** Why a fork was refused: the message to fork at is not in the session. */
@@ -42,7 +43,7 @@ export function forkSession(store: Store, source: SessionInfo, messageID?: strin
           : { ...info, id, sessionID: fork.id, parentID: ids.get(info.parentID) ?? info.parentID }
       store.upsertMessage(copy)
       for (const part of parts)
-        store.upsertPart({ ...part, id: ascending("part"), sessionID: fork.id, messageID: id } as Part)
+        store.upsertPart({ ...settledCopy(part), id: ascending("part"), sessionID: fork.id, messageID: id } as Part)
     }
     return fork
   })

@@ -32,6 +32,8 @@ export const VERSION = "0.1.0"
 const SESSION_EXISTS = "exists (select 1 from session where id = ?)"
 
 export type CreateSessionInput = {
+  /** An id made beforehand with `descending("session")`, when something was named after it already. */
+  id?: string
   parentID?: string
   title?: string
   directory: string
@@ -88,7 +90,7 @@ export class Store {
   createSession(input: CreateSessionInput): SessionInfo {
     const now = Date.now()
     const info: SessionInfo = {
-      id: descending("session", now),
+      id: input.id ?? descending("session", now),
       slug: slug(),
       projectID: "global",
       directory: input.directory,

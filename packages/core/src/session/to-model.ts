@@ -1,4 +1,5 @@
 import type { AssistantModelMessage, ModelMessage, ToolModelMessage } from "ai"
+import { answeredText } from "./answered-call"
 import type { Part, ToolPart, WithParts } from "./message"
 import { reasoningOptions } from "./reasoning-metadata"
 
@@ -14,7 +15,13 @@ export const COMPACTION_REQUEST = "Summarise the conversation so far, so the wor
 function toolResult(part: ToolPart) {
   const state = part.state
   if (state.status === "completed" && state.time.compacted) return { type: "text" as const, value: CLEARED_OUTPUT }
+  const answer = answeredText(part)
+  if (answer !== undefined) return { type: "text" as const, value: answer }
   if (state.status === "completed") return { type: "text" as const, value: state.output }
+  // A delivered result names its own state in its text: sent as an ordinary result, so every wire passes it
+  // verbatim (OpenAI's adapters send an error output as a JSON object, its text escaped).
+  if (state.status === "error" && part.metadata?.synthetic === true)
+    return { type: "text" as const, value: state.error }
   if (state.status === "error") return { type: "error-text" as const, value: state.error }
   return { type: "error-text" as const, value: INTERRUPTED_TOOL }
 }

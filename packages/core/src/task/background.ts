@@ -1,5 +1,6 @@
 import type { Bus } from "../bus/bus"
 import type { BackgroundConfig } from "../config/config"
+import { ascending } from "../id/id"
 import { modelKey } from "../provider/provider"
 import type { SessionRunner } from "../session/prompt"
 import type { Store } from "../session/store"
@@ -19,7 +20,7 @@ import { waitForTasks, waitUntilSettled } from "./wait-tasks"
 import { recoveryPlan } from "./recovery"
 import { reconcileWithLedger } from "./reconcile"
 
-/** A background dispatch: the task, less the child session that dispatching creates. */
+/** A background dispatch: the task, less the child session that dispatching creates (whose id the task takes). */
 export type DispatchInput = Omit<TaskSpec, "sessionID"> & { directory: string }
 
 export type BackgroundDeps = Pick<DeliveryDeps, "turns"> & {
@@ -88,7 +89,7 @@ export class BackgroundTasks {
     const { directory, ...spec } = input
     const task = store.transaction(() => {
       const child = createChildSession(store, { ...spec, directory, background: true })
-      return ledger.insert(newTask({ ...spec, sessionID: child.id }, "queued"))
+      return ledger.insert(newTask({ ...spec, id: undefined, sessionID: child.id }, "queued"))
     })
     this.deps.bus.publish(TaskCreated, { task })
     this.scheduler.enqueue({ id: task.id, parent: task.parentSessionID, model: modelKey(task.model) })
@@ -101,7 +102,9 @@ export class BackgroundTasks {
    */
   adopt(input: TaskSpec & { work: Promise<unknown> }): TaskInfo {
     const { work, ...spec } = input
-    const task = this.deps.ledger.insert(newTask(spec, "running"))
+    // A child continued with task_id may have a row already (an earlier background run): the id is the session's once.
+    const id = this.deps.ledger.get(spec.sessionID) ? ascending("task") : spec.sessionID
+    const task = this.deps.ledger.insert(newTask({ ...spec, id }, "running"))
     this.deps.bus.publish(TaskCreated, { task })
     this.scheduler.occupy({ id: task.id, parent: task.parentSessionID, model: modelKey(task.model) })
     this.watch(this.runs.follow(task, () => work))

@@ -6,9 +6,18 @@ import type { Store } from "../session/store"
  */
 export function createChildSession(
   store: Store,
-  input: { parentSessionID: string; directory: string; description: string; agent: string; background: boolean },
+  input: {
+    parentSessionID: string
+    directory: string
+    description: string
+    agent: string
+    background: boolean
+    /** The session id, when it was chosen beforehand (an isolated task's branch is named after it). */
+    id?: string
+  },
 ) {
   return store.createSession({
+    id: input.id,
     parentID: input.parentSessionID,
     directory: input.directory,
     title: `${input.description} (@${input.agent} ${input.background ? "background" : "subagent"})`,

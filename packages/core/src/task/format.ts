@@ -8,7 +8,7 @@ import type { TaskChanges } from "./worktree"
  */
 export function receipt(task: TaskInfo) {
   return [
-    `<task id="${task.id}" session="${task.sessionID}" state="${task.state}">`,
+    `<task id="${task.id}"${sessionAttribute(task)} state="${task.state}">`,
     `Background task started: ${task.description}. Its result arrives by itself as a task tool result when it ends: do not wait, poll or redo it; carry on, or end your turn.`,
     "</task>",
   ].join("\n")
@@ -43,7 +43,7 @@ export function cap(text: string, max: number, sessionID: string) {
 export function resultText(task: TaskInfo, maxChars: number) {
   const duration = task.time.ended && task.time.started ? task.time.ended - task.time.started : 0
   const usage = task.usage
-  const head = `<task id="${task.id}" session="${task.sessionID}" state="${task.state}"${task.reason && task.state === "completed" ? ' partial="true"' : ""}>`
+  const head = `<task id="${task.id}"${sessionAttribute(task)} state="${task.state}"${task.reason && task.state === "completed" ? ' partial="true"' : ""}>`
   const lines = [
     head,
     `<description>${task.description}</description>`,
@@ -54,4 +54,9 @@ export function resultText(task: TaskInfo, maxChars: number) {
   if (task.changes) lines.push(changesText(task.changes))
   lines.push("<task_result>", cap(task.result ?? "", maxChars, task.sessionID), "</task_result>", "</task>")
   return lines.join("\n")
+}
+
+/** The child session, named apart only when it is not the task's id (a task of an older database). */
+function sessionAttribute(task: TaskInfo) {
+  return task.id === task.sessionID ? "" : ` session="${task.sessionID}"`
 }

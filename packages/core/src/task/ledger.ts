@@ -20,6 +20,8 @@ const schema = `
 /**
  * The task ledger: the only authority on whether a task is done and whether its result reached
  * the parent. Rows are written in the caller's transaction (the one that creates the child).
+ * Lists follow insertion order (rowid): a task is named by its child session, whose ids sort
+ * newest first, and older databases hold tsk_ ids that sort oldest first.
  */
 export class Ledger {
   constructor(
@@ -48,24 +50,24 @@ export class Ledger {
 
   bySession(sessionID: string): TaskInfo | undefined {
     return parseRow<TaskInfo>(
-      this.db.query("select data from task where session_id = ? order by id desc limit 1").get(sessionID),
+      this.db.query("select data from task where session_id = ? order by rowid desc limit 1").get(sessionID),
     )
   }
 
   listByParent(parentSessionID: string): TaskInfo[] {
     return parseRows<TaskInfo>(
-      this.db.query("select data from task where parent_session_id = ? order by id").all(parentSessionID),
+      this.db.query("select data from task where parent_session_id = ? order by rowid").all(parentSessionID),
     )
   }
 
   listAll(limit = 1000): TaskInfo[] {
-    return parseRows<TaskInfo>(this.db.query("select data from task order by id desc limit ?").all(limit))
+    return parseRows<TaskInfo>(this.db.query("select data from task order by rowid desc limit ?").all(limit))
   }
 
   /** Tasks that are not finished: queued or running. */
   open(): TaskInfo[] {
     return parseRows<TaskInfo>(
-      this.db.query("select data from task where state in ('queued', 'running') order by id").all(),
+      this.db.query("select data from task where state in ('queued', 'running') order by rowid").all(),
     )
   }
 
@@ -74,7 +76,7 @@ export class Ledger {
     const sql =
       "select data from task where delivery = 'pending' and state in ('completed', 'error', 'cancelled', 'interrupted')" +
       (parentSessionID ? " and parent_session_id = ?" : "") +
-      " order by id"
+      " order by rowid"
     const rows = parentSessionID ? this.db.query(sql).all(parentSessionID) : this.db.query(sql).all()
     return parseRows<TaskInfo>(rows).sort((a, b) => (a.time.ended ?? 0) - (b.time.ended ?? 0))
   }

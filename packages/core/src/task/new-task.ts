@@ -1,4 +1,3 @@
-import { ascending } from "../id/id"
 import { emptyTokens, type ModelRef } from "../session/message"
 import type { TaskInfo } from "./task-info"
 import type { WorktreeInfo } from "./worktree"
@@ -13,20 +12,23 @@ export type TaskSpec = {
   model: ModelRef
   description: string
   prompt: string
-  /** The id to use, when something (an isolated task's branch) was named after it already. */
+  /**
+   * The task's id when it is not its child session's (as upstream, a task is named by its child
+   * session): only a second task of one child session needs another.
+   */
   id?: string
   /** The worktree an isolated task works in. */
   worktree?: WorktreeInfo
 }
 
 /**
- * A new ledger row: `queued` for a dispatch waiting for admission, or `running` for a foreground
+ * A new ledger row, named by its child session's id unless `spec.id` says otherwise: `queued` for a dispatch waiting for admission, or `running` for a foreground
  * call adopted while it runs (its first attempt already started).
  */
 export function newTask(spec: TaskSpec, state: "queued" | "running", now = Date.now()): TaskInfo {
   return {
     ...spec,
-    id: spec.id ?? ascending("task", now),
+    id: spec.id ?? spec.sessionID,
     state,
     attempts: state === "running" ? 1 : 0,
     usage: { tokens: emptyTokens(), cost: 0, steps: 0 },

@@ -6,6 +6,7 @@ import { HEARTBEAT_MS, Instances } from "../storage/instances"
 import { Leases } from "../storage/leases"
 import type { WriteGroup } from "../storage/write-group"
 import type { BackgroundTasks } from "./background"
+import { settleDispatchParts } from "./dispatch-part"
 import type { RecoveryReport } from "./recovery"
 
 export type OwnersDeps = {
@@ -99,6 +100,8 @@ export class Owners {
       const dead = leases.claimTurns(instances.directory)
       if (initial) leases.forgetSessionless()
       const closed = closeInterrupted(store, REASON, initial ? { directory: instances.directory } : { sessions: dead })
+      const here = (sessionID: string) => store.getSession(sessionID)?.directory === instances.directory
+      if (initial) settleDispatchParts(store, (id) => background.get(id), here)
       return { closed, tasks: leases.claimTasks(instances.directory) }
     })
     return { closed, ...background.recover(tasks) }

@@ -8,8 +8,9 @@ import type { TaskDispatchResult, TaskParameters, TaskRunner, TaskRunResult } fr
 import type { ToolContext } from "../tool/tool"
 import type { BackgroundTasks } from "./background"
 import { createChildSession } from "./child-session"
+import { dispatchState } from "./dispatch-part"
 import { changesText, receipt } from "./format"
-import { ascending } from "../id/id"
+import { descending } from "../id/id"
 import type { WorktreeInfo } from "./worktree"
 
 export type SubagentDeps = {
@@ -24,7 +25,7 @@ export type SubagentDeps = {
 
 type Call = TaskParameters & { parent: ToolContext; agent: AgentInfo }
 
-/** Where a new child works; an isolated one also has the task id its branch is named after. */
+/** Where a new child works; an isolated one also has the session (and task) id its branch is named after. */
 type Workplace = { ok: true; directory: string; id?: string; worktree?: WorktreeInfo } | { ok: false; error: string }
 
 /**
@@ -67,14 +68,27 @@ export class Subagents implements TaskRunner {
       title: input.description,
       metadata: { agent: input.agent.name, sessionId: task.sessionID, taskID: task.id },
     })
-    return { ok: true, taskID: task.id, sessionID: task.sessionID, receipt: receipt(task) }
+    const answer = receipt(task)
+    const state = (answered: {
+      input: Record<string, unknown>
+      metadata: Record<string, unknown>
+      time: { start: number }
+    }) =>
+      dispatchState(this.deps.background.get(task.id) ?? task, {
+        ...answered,
+        start: answered.time.start,
+        receipt: answer,
+      })
+    return { ok: true, taskID: task.id, sessionID: task.sessionID, model: task.model, receipt: answer, state }
   }
 
   async run(input: Call): Promise<TaskRunResult> {
     const { store, runner, background } = this.deps
     const refused = this.refusal(input.parent.sessionID)
     if (refused) return { ok: false, error: refused }
-    const existing = input.task_id ? store.getSession(input.task_id) : undefined
+    // The id a receipt shows is the child session's; a task of an older database is found by its own id.
+    const continued = input.task_id ? (background.get(input.task_id)?.sessionID ?? input.task_id) : undefined
+    const existing = continued ? store.getSession(continued) : undefined
     if (input.task_id && existing?.parentID !== input.parent.sessionID)
       return { ok: false, error: `task_id ${input.task_id} is not a task of this session` }
     if (existing && !existsSync(existing.directory))
@@ -87,6 +101,7 @@ export class Subagents implements TaskRunner {
     const child =
       existing ??
       createChildSession(store, {
+        id: place.id,
         parentSessionID: input.parent.sessionID,
         directory: place.directory,
         description: input.description,
@@ -125,7 +140,12 @@ export class Subagents implements TaskRunner {
           prompt: input.prompt,
           work,
         })
-        return { ok: true, sessionID: child.id, output: receipt(task), metadata: { taskID: task.id, background: true } }
+        return {
+          ok: true,
+          sessionID: child.id,
+          output: receipt(task),
+          metadata: { taskID: task.id, background: true, model: task.model },
+        }
       }
       const changes = await settle()
       if (outcome.info.role === "assistant" && outcome.info.error)
@@ -147,12 +167,13 @@ export class Subagents implements TaskRunner {
 
   /**
    * Where a new child works: in its parent's directory, or, isolated, in a new git worktree of
-   * the parent's current state, on a branch named after the task id it is given here.
+   * the parent's current state, on a branch named after the id it is given here: the child
+   * session's, and so the task's.
    */
   private async workplace(input: Call): Promise<Workplace> {
     const isolation = input.isolation ?? input.agent.isolation ?? "none"
     if (isolation === "none") return { ok: true, directory: input.parent.directory }
-    const id = ascending("task")
+    const id = descending("session")
     const created = await this.deps.background.workspaces.create(input.parent.directory, id)
     if (!created.ok) return created
     return { ok: true, id, worktree: created.worktree, directory: created.worktree.directory }

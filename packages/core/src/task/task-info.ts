@@ -14,7 +14,11 @@ export type TaskUsage = z.infer<typeof TaskUsage>
 /** One row of the task ledger: everything needed to run, report, deliver and recover a task. */
 export const TaskInfo = z
   .object({
-    id: z.string().startsWith("tsk_"),
+    id: z
+      .string()
+      .describe(
+        "The child session's id (ses_…), as upstream names a task; tsk_… for tasks of older databases and a blocking call moved to the background a second time",
+      ),
     parentSessionID: z.string(),
     parentMessageID: z.string(),
     parentCallID: z.string(),

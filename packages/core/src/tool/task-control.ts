@@ -25,7 +25,7 @@ export function createTaskStatusTool(background: BackgroundTasks, resultChars: n
       task_id: z
         .string()
         .optional()
-        .describe("One task id (tsk_…) or its session id; all of this session's tasks when omitted"),
+        .describe("One task's id (the id its receipt shows); all of this session's tasks when omitted"),
       wait: z.enum(["none", "any", "all"]).optional().describe("Wait until any or all of the tasks have finished"),
       timeout_ms: z.number().int().min(0).max(MAX_WAIT_MS).optional().describe("Longest wait in milliseconds"),
     }),
@@ -65,7 +65,7 @@ export function createTaskCancelTool(background: BackgroundTasks) {
   return defineTool({
     id: "task_cancel",
     description: cancelDescription,
-    parameters: z.object({ task_id: z.string().describe("The task id (tsk_…) or its session id") }),
+    parameters: z.object({ task_id: z.string().describe("The task's id (the id its receipt shows)") }),
     async execute(args, ctx) {
       const task = background.get(args.task_id)
       if (!task || task.parentSessionID !== ctx.sessionID)

@@ -2,7 +2,8 @@ import { z } from "zod"
 import type { AgentInfo } from "../agent/agent"
 import type { BackgroundConfig } from "../config/config"
 import { Isolation } from "../agent/isolation"
-import { defineTool, fail, type ToolContext } from "./tool"
+import type { ModelRef } from "../session/message"
+import { defineTool, fail, type ToolContext, type ToolSuccess } from "./tool"
 import template from "./task.txt" with { type: "text" }
 
 /** How deep sub-agents may nest when `subagent_depth` is not configured. */
@@ -35,7 +36,16 @@ export type TaskRunner = {
 }
 
 export type TaskDispatchResult =
-  { ok: true; taskID: string; sessionID: string; receipt: string } | { ok: false; error: string }
+  | {
+      ok: true
+      taskID: string
+      sessionID: string
+      model: ModelRef
+      receipt: string
+      /** The dispatch part's state as the task stands when the part is saved (see `ToolSuccess.state`). */
+      state: ToolSuccess["state"]
+    }
+  | { ok: false; error: string }
 
 /** Numbers the description quotes, from the settings the runtime enforces. */
 export type TaskLimits = { depth: number; resultChars: number; maxSteps: number; maxRunning: number }
@@ -95,7 +105,16 @@ export function createTaskTool(input: { subagents: AgentInfo[]; limits: TaskLimi
         return {
           title: args.description,
           output: dispatched.receipt,
-          metadata: { taskID: dispatched.taskID, sessionId: dispatched.sessionID, agent: agent.name, background: true },
+          metadata: {
+            parentSessionId: ctx.sessionID,
+            sessionId: dispatched.sessionID,
+            model: dispatched.model,
+            background: true,
+            taskID: dispatched.taskID,
+            agent: agent.name,
+            receipt: dispatched.receipt,
+          },
+          state: dispatched.state,
         }
       }
       ctx.progress({ title: args.description, metadata: { agent: agent.name } })

@@ -1,5 +1,5 @@
 import type { z } from "zod"
-import type { ModelRef } from "../session/message"
+import type { ModelRef, ToolState } from "../session/message"
 import type { FileVersions } from "./file-versions"
 
 /** The outcome of asking for a permission: granted, or refused with a reason the model sees. */
@@ -34,7 +34,16 @@ export type ToolContext = {
 }
 
 /** A successful tool run: the output the model sees, a short title and metadata for clients. */
-export type ToolSuccess = { title: string; output: string; metadata: Record<string, unknown> }
+export type ToolSuccess = {
+  title: string
+  output: string
+  metadata: Record<string, unknown>
+  /**
+   * The state to store in place of `answered` (the `completed` state), for a call answered while
+   * its work goes on: a background dispatch's part follows its task. Read when the part is saved.
+   */
+  state?: (answered: Extract<ToolState, { status: "completed" }>) => ToolState
+}
 
 /** An expected tool failure, as a value: the message is what the model sees. */
 export type ToolFailure = { error: string; metadata?: Record<string, unknown> }

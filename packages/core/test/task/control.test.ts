@@ -47,7 +47,9 @@ test("cancel cascades to descendants, and a cancelled task still delivers a canc
   expect(engine.background.get(middle!.id)).toMatchObject({ state: "cancelled", delivery: "delivered" })
   expect(leaf).toMatchObject({ state: "cancelled" })
   const [part] = synthetic(engine, parent.id)
-  expect(part!.state.status === "completed" && part!.state.output).toContain('state="cancelled"')
+  expect(part!.state.status).toBe("error")
+  expect(part!.state.status === "error" && part!.state.error).toStartWith("Task cancelled: not needed\n")
+  expect(part!.state.status === "error" && part!.state.error).toContain('state="cancelled"')
   never.release()
 })
 
@@ -123,7 +125,7 @@ test("task_cancel: the parent's model cancels its own task; other sessions' task
         step++
         if (step === 1) return { toolCalls: [background("CHILD doomed")] }
         if (step === 2) {
-          const id = /<task id="(tsk_[^"]+)"/.exec(lastToolResults(request)[0]!.output)![1]!
+          const id = /<task id="(ses_[^"]+)"/.exec(lastToolResults(request)[0]!.output)![1]!
           return {
             toolCalls: [
               { name: "task_cancel", input: { task_id: id } },
@@ -142,7 +144,7 @@ test("task_cancel: the parent's model cancels its own task; other sessions' task
   const reply = await engine.runner.prompt(parent.id, say("stop"))
   const text = reply.parts.find((p) => p.type === "text")
   expect(text?.type === "text" && text.text).toMatch(
-    /^Cancelled tsk_.* \| no background task tsk_other in this session$/,
+    /^Cancelled ses_.* \| no background task tsk_other in this session$/,
   )
   expect(engine.background.list(parent.id)[0]).toMatchObject({
     state: "cancelled",

@@ -39,13 +39,23 @@ test("non-blocking, proven by order: the parent answers a second message while t
   const [task] = engine.background.list(parent.id)
   expect(task).toMatchObject({ state: "running", description: "Slow job", delivery: "pending" })
   const receipt = engine.store.messages(parent.id)[1]!.parts.find((p) => p.type === "tool") as ToolPart
-  expect(receipt.state.status === "completed" && receipt.state.output).toContain(task!.id)
+  // The dispatch part follows its task (running while the child is held); the receipt it answered with is kept.
+  expect(receipt.state).toMatchObject({ status: "running", metadata: { state: "running", taskID: task!.id } })
+  expect(receipt.state.status === "running" && String(receipt.state.metadata?.receipt)).toContain(task!.id)
 
   const second = await engine.runner.prompt(parent.id, say("question"))
   expect(second.parts.find((p) => p.type === "text")).toMatchObject({ text: "answer while the child works" })
   expect(child.open).toBe(false)
   expect(engine.background.get(task!.id)?.state).toBe("running")
-  const before = JSON.stringify(engine.store.messages(parent.id))
+  // Append only, but for the dispatch part's state, which follows its task (the model keeps reading the receipt).
+  const stored = () =>
+    JSON.stringify(
+      engine.store.messages(parent.id).map(({ info, parts }) => ({
+        info,
+        parts: parts.map((p) => (p.id === receipt.id ? { ...p, state: undefined } : p)),
+      })),
+    )
+  const before = stored()
 
   const delivered = engine.bus.once(TaskDelivered)
   child.release()
@@ -53,8 +63,7 @@ test("non-blocking, proven by order: the parent answers a second message while t
   await idleAfter(engine, parent.id)
 
   expect(texts(engine, parent.id).at(-1)).toBe("got: true")
-  const after = JSON.stringify(engine.store.messages(parent.id))
-  expect(after.startsWith(before.slice(0, -1))).toBe(true)
+  expect(stored().startsWith(before.slice(0, -1))).toBe(true)
   const [part] = synthetic(engine, parent.id)
   expect(part!.state).toMatchObject({ status: "completed", input: { description: "Slow job", task_id: task!.id } })
   expect(part!.state.status === "completed" && part!.state.output).toContain('state="completed"')
@@ -65,6 +74,9 @@ test("non-blocking, proven by order: the parent answers a second message while t
   })
   const parentCalls = calls.filter((c) => !lastUser(c).startsWith("CHILD"))
   expect(parentCalls.at(-1)!.messages.at(-1)).toMatchObject({ role: "tool", toolResults: [{ name: "task" }] })
+  // What the model was sent only grew at its end: the earlier call's messages open the later one's.
+  const [earlier, later] = [parentCalls.at(-2)!.messages, parentCalls.at(-1)!.messages]
+  expect(later.slice(0, earlier.length)).toEqual(earlier)
 })
 
 test("busy parent: a result is drained at the next step boundary, after that step's own tool results", async () => {

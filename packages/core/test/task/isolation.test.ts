@@ -41,11 +41,12 @@ test("isolated children with distinct files: every change applied, listed, nothi
   expect(readFileSync(path.join(directory, "src/deep.txt"), "utf8")).toBe("deep\n")
   expect(readFileSync(path.join(directory, "README.md"), "utf8")).toBe("hello, world\n")
   const tasks = engine.background.list(parentID)
-  expect(tasks.map((t) => t.changes)).toEqual([
-    { files: ["one.txt"], merge: "applied" },
-    { files: ["src/deep.txt", "two.txt"], merge: "applied" },
-    { files: ["README.md"], merge: "applied" },
-  ])
+  // Isolated dispatches enter the ledger as their worktrees are ready, in any order.
+  expect(Object.fromEntries(tasks.map((t) => [t.description, t.changes]))).toEqual({
+    "CHILD one": { files: ["one.txt"], merge: "applied" },
+    "CHILD two": { files: ["src/deep.txt", "two.txt"], merge: "applied" },
+    "CHILD three": { files: ["README.md"], merge: "applied" },
+  })
   expect(tasks.every((t) => t.worktree?.branch === `tandem/${t.id}`)).toBe(true)
   expect(updates).toContain(tasks[0]!.worktree!.branch)
   const outputs = synthetic(engine, parentID).map((p) => (p.state.status === "completed" ? p.state.output : ""))

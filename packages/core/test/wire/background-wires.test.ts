@@ -213,7 +213,7 @@ for (const name of WIRES) {
       w.answer(
         byPrompt({
           go: dispatcher([background("CHILD stuck")], "dispatched", (request) => ({
-            text: lastToolResults(request)[0]!.output.includes('state="cancelled"') ? "it was cancelled" : "other",
+            text: lastToolResults(request).at(-1)!.output.includes('state="cancelled"') ? "it was cancelled" : "other",
           })),
           "CHILD stuck": async () => {
             running.release()

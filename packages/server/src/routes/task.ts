@@ -10,10 +10,10 @@ import { loadSession } from "../load-session"
 /** How long the cancel route waits for the task to reach its final state before answering. */
 export const CANCEL_WAIT_MS = 5_000
 
-/** A task is named by its own id or, as upstream does, by its child session's. */
+/** A task is named, as upstream names it, by its child session's id; tasks of older databases by their tsk_ id. */
 const TaskParams = z.object({
   taskID: z.string().refine((id) => id.startsWith("tsk_") || id.startsWith("ses_"), {
-    error: (issue) => `"${issue.input}" is not a task id (tsk_…)`,
+    error: (issue) => `"${issue.input}" is not a task id (ses_…)`,
   }),
 })
 

@@ -10,6 +10,7 @@ import type {
   Tokens,
   WithParts,
 } from "./types"
+import { byCreation } from "./order"
 
 /** How far along a state is; an update never moves a task back (a late event after a fresh snapshot). */
 const RANK: Record<TaskState, number> = {
@@ -192,9 +193,7 @@ export class MonitorModel {
     const byParent = Map.groupBy(this.tasks.values(), (task) => task.parentSessionID)
     const rows: { task: TaskRow; depth: number }[] = []
     const visit = (sessionID: string, depth: number) => {
-      const children = (byParent.get(sessionID) ?? []).toSorted(
-        (a, b) => a.time.created - b.time.created || (a.id < b.id ? -1 : 1),
-      )
+      const children = (byParent.get(sessionID) ?? []).toSorted(byCreation)
       for (const task of children) {
         rows.push({ task, depth })
         visit(task.sessionID, depth + 1)

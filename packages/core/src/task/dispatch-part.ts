@@ -1,0 +1,99 @@
+import type { Bus } from "../bus/bus"
+import type { ToolPart, ToolState } from "../session/message"
+import type { Store } from "../session/store"
+import { answeredText } from "../session/answered-call"
+import { parseRows } from "../storage/db"
+import { TaskUpdated } from "./events"
+import type { TaskInfo } from "./task-info"
+
+/** What a dispatch part keeps whatever its task's state: the call, its start and the receipt it was answered with. */
+export type Dispatch = {
+  input: Record<string, unknown>
+  metadata: Record<string, unknown>
+  start: number
+  receipt: string
+}
+
+/**
+ * A background dispatch's tool part as its task stands: `running` while the task is queued
+ * (`metadata.state: "queued"`, `metadata.queued: true`, title ending "(queued)") and while it runs;
+ * `completed` once it completed; `error` with the reason once it was cancelled, failed or was
+ * interrupted. `pending` is not used for a queued task: opencode's pending state has no metadata,
+ * and clients need `sessionId` to open the child. The receipt stays in `metadata.receipt` (and is
+ * the output of a completed part): it is what the model reads for this call in every state.
+ */
+export function dispatchState(task: TaskInfo, dispatch: Dispatch, now = Date.now()): ToolState {
+  const { input, start, receipt } = dispatch
+  const metadata = { ...dispatch.metadata, receipt, state: task.state, queued: task.state === "queued" }
+  if (task.state === "queued")
+    return { status: "running", input, title: `${task.description} (queued)`, metadata, time: { start } }
+  if (task.state === "running") return { status: "running", input, title: task.description, metadata, time: { start } }
+  const time = { start, end: Math.max(task.time.ended ?? now, start) }
+  if (task.state === "completed")
+    return { status: "completed", input, output: receipt, title: task.description, metadata, time }
+  const why = task.reason ?? task.error ?? task.state
+  return { status: "error", input, error: `Task ${task.state}: ${why}`, metadata, time }
+}
+
+/** The dispatch a tool part records, or undefined when the part is not a background dispatch's. */
+export function dispatchOf(part: ToolPart): Dispatch | undefined {
+  const receipt = answeredText(part)
+  if (receipt === undefined || part.state.status === "pending") return undefined
+  const { input, metadata = {}, time } = part.state
+  return { input, metadata, start: time.start, receipt }
+}
+
+/**
+ * Brings the dispatch part of `task` in its parent's transcript up to the task's state. Parts of
+ * other calls (a blocking call moved to the background) and parts already up to date are left alone.
+ */
+export function syncDispatchPart(store: Store, task: TaskInfo) {
+  const part = store
+    .parts(task.parentMessageID)
+    .find((candidate): candidate is ToolPart => candidate.type === "tool" && candidate.callID === task.parentCallID)
+  const dispatch = part && dispatchOf(part)
+  if (!part || !dispatch || dispatch.metadata.taskID !== task.id) return
+  if (dispatch.metadata.state === task.state) return
+  store.upsertPart({ ...part, state: dispatchState(task, dispatch) })
+}
+
+/** Keeps every dispatch part following its task: each change of a task's state is written to its part. */
+export function followDispatchParts(bus: Bus, store: Store) {
+  return bus.on(TaskUpdated, ({ task }) => syncDispatchPart(store, task))
+}
+
+/**
+ * At start: every dispatch part still running in a session `inScope` is brought up to its task's
+ * state (a process that stopped between ending a task and writing its part), and one whose task
+ * is gone (its child session was deleted) ends as an error saying so. No part is left spinning.
+ */
+export function settleDispatchParts(
+  store: Store,
+  task: (id: string) => TaskInfo | undefined,
+  inScope: (sessionID: string) => boolean,
+) {
+  const rows = store.db
+    .query(
+      "select data from part where data ->> '$.type' = 'tool' and data ->> '$.state.status' = 'running' and data ->> '$.state.metadata.background' = 1",
+    )
+    .all()
+  for (const part of parseRows<ToolPart>(rows)) {
+    const dispatch = inScope(part.sessionID) ? dispatchOf(part) : undefined
+    if (!dispatch) continue
+    const found = task(String(dispatch.metadata.taskID))
+    if (found) syncDispatchPart(store, found)
+    else store.upsertPart({ ...part, state: goneState(dispatch) })
+  }
+}
+
+function goneState(dispatch: Dispatch): ToolState {
+  const { input, metadata, start, receipt } = dispatch
+  const time = { start, end: Math.max(Date.now(), start) }
+  return {
+    status: "error",
+    input,
+    error: "Task gone: its session was deleted",
+    metadata: { ...metadata, receipt },
+    time,
+  }
+}
