@@ -86,3 +86,7 @@ export const synthetic = (engine: Engine, sessionID: string) =>
 
 export const idleAfter = (engine: Engine, sessionID: string) =>
   engine.bus.once(SessionIdle, (e) => e.sessionID === sessionID)
+
+/** How many task results the request's last tool results carry (a delivery sends them all in one result). */
+export const resultsIn = (request: ScriptRequest) =>
+  lastToolResults(request).flatMap((r) => r.output.match(/<task id="[^"]+" state="(?!running|queued)/g) ?? []).length
