@@ -45,7 +45,7 @@ test("through the SDK, task parts carry the child's id and model, and a cancelle
       ((await client.session.messages({ sessionID })).data ?? []).flatMap((m) => m.parts as Part[])
     const dispatches = (await parts()).filter((p) => p.tool === "task" && !p.state?.metadata?.synthetic)
     expect(dispatches).toHaveLength(2)
-    const ids = dispatches.map((p) => /task id (\S+);/.exec(p.state!.output)![1]!)
+    const ids = dispatches.map((p) => /Background task started: (\S+) /.exec(p.state!.output)![1]!)
     for (const [i, part] of dispatches.entries()) {
       expect(part.state!.metadata).toMatchObject({
         parentSessionId: sessionID,

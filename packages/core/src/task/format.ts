@@ -4,12 +4,12 @@ import type { TaskChanges } from "./worktree"
 
 /**
  * What a background dispatch returns to the model at once. It stays in every later prompt of the parent and is
- * written to the prompt cache once per child, so it says only what the model needs: the id and the state. The
- * call's input already holds the description; the task tool's description says not to wait, poll or redo it.
+ * written to the prompt cache once per child, so it holds only the id and the state: the call's input has the
+ * description, and the task tool's description says once for all calls that the result comes by itself.
  */
 export function receipt(task: TaskInfo) {
   const session = task.id === task.sessionID ? "" : `, session ${task.sessionID}`
-  return `Background task started (${task.state}), task id ${task.id}${session}; its result arrives by itself.`
+  return `Background task started: ${task.id} (${task.state}${session}).`
 }
 
 /**
@@ -38,14 +38,15 @@ export function cap(text: string, max: number, sessionID: string) {
 }
 
 /**
- * The result as the parent's model reads it: id, state, why it stopped, changed files and the capped answer.
- * `detail` adds the description and usage, for `task_status`; a delivered result leaves them out, since its call
- * carries the description and each delivered token is written to the parent's prompt cache once per child.
+ * The result as the parent's model reads it: id, state, description, why it stopped, changed files and the capped
+ * answer. `usage` adds the child's steps, tokens, cost and duration, for `task_status`; a delivered result leaves
+ * them out, since each delivered token is written to the parent's prompt cache once per child.
  */
-export function resultText(task: TaskInfo, maxChars: number, detail = false) {
+export function resultText(task: TaskInfo, maxChars: number, usage = false) {
   const partial = task.reason && task.state === "completed" ? ' partial="true"' : ""
   const lines = [`<task id="${task.id}"${sessionAttribute(task)} state="${task.state}"${partial}>`]
-  if (detail) lines.push(`<description>${task.description}</description>`, usageLine(task))
+  lines.push(`<description>${task.description}</description>`)
+  if (usage) lines.push(usageLine(task))
   if (task.reason) lines.push(`<stopped>${task.reason}</stopped>`)
   if (task.error) lines.push(`<error>${task.error}</error>`)
   if (task.changes) lines.push(changesText(task.changes))
