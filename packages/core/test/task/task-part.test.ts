@@ -29,7 +29,9 @@ test("the receipt's id is the child session's, and the delivered call is a valid
     .messages(parent.id)
     .flatMap((m) => m.parts)
     .find((p): p is ToolPart => p.type === "tool" && !p.metadata?.synthetic)!
-  expect(dispatch.state.status === "completed" && dispatch.state.output).toContain(`Background task started: ${task!.id} (`)
+  expect(dispatch.state.status === "completed" && dispatch.state.output).toContain(
+    `Background task started: ${task!.id} (`,
+  )
   const upstream = {
     parentSessionId: parent.id,
     sessionId: task!.id,
