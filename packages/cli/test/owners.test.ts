@@ -5,7 +5,7 @@ import os from "node:os"
 import path from "node:path"
 import { startScriptedServer } from "@tandem/testing/scripted-server"
 import { scriptedProject } from "@tandem/testing/fixture"
-import { gate, lastToolResults, lastUser, type ScriptRequest, type Turn } from "@tandem/testing/script"
+import { deliveredTasks, gate, lastToolResults, lastUser, type ScriptRequest, type Turn } from "@tandem/testing/script"
 import { startServe } from "./serve-process"
 import { tandem } from "./tandem-process"
 
@@ -43,7 +43,7 @@ async function respond(request: ScriptRequest): Promise<Turn> {
       })),
     }
   if (results.every((r) => r.output.includes("Background task started"))) return { text: "dispatched" }
-  return { text: `parent got ${results.length} result(s)` }
+  return { text: `parent got ${deliveredTasks(request)} result(s)` }
 }
 
 const model = startScriptedServer({ responder: respond })

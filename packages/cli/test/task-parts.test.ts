@@ -46,7 +46,7 @@ test("through the SDK, task parts carry the child's id and model, and a cancelle
     const dispatches = (await parts()).filter((p) => p.tool === "task" && !p.state?.metadata?.synthetic)
     expect(dispatches).toHaveLength(2)
     // A dispatch part follows its task; the receipt the model read is kept in its metadata.
-    const ids = dispatches.map((p) => /<task id="([^"]+)"/.exec(p.state!.metadata.receipt)![1]!)
+    const ids = dispatches.map((p) => /Background task started: (\S+) /.exec(p.state!.metadata.receipt)![1]!)
     for (const [i, part] of dispatches.entries()) {
       expect(part.state!.metadata).toMatchObject({
         parentSessionId: sessionID,

@@ -41,6 +41,8 @@ export type Economy = {
   /** Parent requests after dispatch with thinking on. */
   thinking: number
   complete: boolean
+  /** Each parent request after dispatch as the cache accounted it: read / write / uncached. */
+  perTurn: string[]
 }
 
 function firstUserText(body: MessagesRequest) {
@@ -91,6 +93,11 @@ export async function economyFanout(server: Server, model: ScriptedAnthropic, n:
     rejected: run.filter((r) => !r.accepted).length,
     thinking: after.filter((r) => (r.body as MessagesRequest).thinking?.type === "enabled").length,
     complete: results.size >= n,
+    perTurn: after.map((r) =>
+      r.usage
+        ? `${r.usage.cache_read_input_tokens} / ${r.usage.cache_creation_input_tokens} / ${r.usage.input_tokens}`
+        : "-",
+    ),
   } satisfies Economy
 }
 
@@ -127,6 +134,7 @@ export async function compareEconomy(sizes: number[], childMs: number) {
       ["requests refused by the server (whole run)", t.rejected, o.rejected],
     ]
     for (const [name, a, b] of rows) console.log(`| ${n} | ${name} | ${fmt(a)} | ${fmt(b)} | ${ratio(a, b)} |`)
+    console.log(`| ${n} | per turn: read / write / uncached | ${t.perTurn.join("; ")} | ${o.perTurn.join("; ")} | |`)
     if (!t.complete || !o.complete) console.log(`| ${n} | complete | ${t.complete} | ${o.complete} | |`)
   }
   await servers.tandem.stop()

@@ -86,9 +86,11 @@ const followupTurns: ((request: ScriptRequest) => Turn)[] = [
 
 /** A turn that answers delivered background results: one line per result. */
 function summarise(request: ScriptRequest): Turn {
-  const lines = lastToolResults(request).map((result) => {
-    const description = /<description>(.*)<\/description>/.exec(result.output)?.[1] ?? "task"
-    const answer = /<task_result>\n([\s\S]*?)\n<\/task_result>/.exec(result.output)?.[1]?.trim() ?? ""
+  // A delivery is one result holding every delivered task's text.
+  const tasks = lastToolResults(request).flatMap((result) => result.output.split(/(?=<task id=)/))
+  const lines = tasks.map((task) => {
+    const description = /<description>(.*)<\/description>/.exec(task)?.[1] ?? "task"
+    const answer = /<task_result>\n([\s\S]*?)\n<\/task_result>/.exec(task)?.[1]?.trim() ?? ""
     return `- ${description}: ${answer}`
   })
   return { text: `Background results arrived:\n${lines.join("\n")}` }

@@ -91,6 +91,15 @@ export function lastToolResults(request: ScriptRequest) {
   return last?.role === "tool" ? (last.toolResults ?? []) : []
 }
 
+/**
+ * How many finished background tasks the request's last tool results deliver: a delivery sends every task's
+ * `<task id="…" state="…">` text in one result.
+ */
+export function deliveredTasks(request: ScriptRequest) {
+  return lastToolResults(request).flatMap((r) => r.output.match(/<task id="[^"]+" state="(?!running|queued)/g) ?? [])
+    .length
+}
+
 /** Answers calls in order; a call past the end fails loudly with how many turns were scripted. */
 export function queue(turns: (Turn | Responder)[]): Responder {
   let index = 0

@@ -31,6 +31,13 @@ function isDelivery(parts: Part[]) {
   return parts.length > 0 && parts.every((part) => part.type === "tool" && part.metadata?.synthetic === true)
 }
 
+/**
+ * The tool whose call carries a delivery to the model: one call per delivery, its result every delivered task's
+ * text, as `task_status` answers for finished tasks. One call instead of one per task, since the call and its
+ * result's framing are written to the prompt cache once for the whole delivery rather than once per child.
+ */
+export const DELIVERY_TOOL = "task_status"
+
 type Turn = { assistant: AssistantModelMessage & { content: unknown[] }; results: ToolModelMessage }
 
 function addTools(turn: Turn, parts: Part[]) {
@@ -49,6 +56,20 @@ function addTools(turn: Turn, parts: Part[]) {
       output: toolResult(part),
     })
   }
+}
+
+/** A delivery as one `task_status` call (with no arguments: all of the session's tasks) and its result. */
+function addDelivery(turn: Turn, parts: Part[]) {
+  const tools = parts.filter((part): part is ToolPart => part.type === "tool")
+  const toolCallId = tools[0]!.callID
+  turn.assistant.content.push({ type: "tool-call", toolCallId, toolName: DELIVERY_TOOL, input: {} })
+  const value = tools.map((part) => toolResult(part).value).join("\n\n")
+  turn.results.content.push({
+    type: "tool-result",
+    toolCallId,
+    toolName: DELIVERY_TOOL,
+    output: { type: "text", value },
+  })
 }
 
 function assistantTurn(parts: Part[]): Turn {
@@ -93,7 +114,7 @@ export function toModelMessages(history: WithParts[]): ModelMessage[] {
       continue
     }
     if (isDelivery(parts) && open) {
-      addTools(open, parts)
+      addDelivery(open, parts)
       continue
     }
     if (isDelivery(parts)) {

@@ -3,15 +3,13 @@ import type { TaskInfo } from "./task-info"
 import type { TaskChanges } from "./worktree"
 
 /**
- * What a background dispatch returns to the model at once. It stays in every later prompt of
- * the parent, so it says only what the model needs: the ids, and that the result comes by itself.
+ * What a background dispatch returns to the model at once. It stays in every later prompt of the parent and is
+ * written to the prompt cache once per child, so it holds only the id and the state: the call's input has the
+ * description, and the task tool's description says once for all calls that the result comes by itself.
  */
 export function receipt(task: TaskInfo) {
-  return [
-    `<task id="${task.id}"${sessionAttribute(task)} state="${task.state}">`,
-    `Background task started: ${task.description}. Its result arrives by itself as a task tool result when it ends: do not wait, poll or redo it; carry on, or end your turn.`,
-    "</task>",
-  ].join("\n")
+  const session = task.id === task.sessionID ? "" : `, session ${task.sessionID}`
+  return `Background task started: ${task.id} (${task.state}${session}).`
 }
 
 /**
@@ -39,21 +37,27 @@ export function cap(text: string, max: number, sessionID: string) {
   return `${text.slice(0, max)}\n[… ${text.length - max} more characters; the full transcript is in session ${sessionID}]`
 }
 
-/** The result as the parent's model reads it: state, description, usage, duration, capped answer. */
-export function resultText(task: TaskInfo, maxChars: number) {
-  const duration = task.time.ended && task.time.started ? task.time.ended - task.time.started : 0
-  const usage = task.usage
-  const head = `<task id="${task.id}"${sessionAttribute(task)} state="${task.state}"${task.reason && task.state === "completed" ? ' partial="true"' : ""}>`
-  const lines = [
-    head,
-    `<description>${task.description}</description>`,
-    `<usage steps="${usage.steps}" input_tokens="${allInput(usage.tokens)}" output_tokens="${usage.tokens.output}" cost="${usage.cost.toFixed(6)}" duration_ms="${duration}"/>`,
-  ]
+/**
+ * The result as the parent's model reads it: id, state, description, why it stopped, changed files and the capped
+ * answer. `usage` adds the child's steps, tokens, cost and duration, for `task_status`; a delivered result leaves
+ * them out, since each delivered token is written to the parent's prompt cache once per child.
+ */
+export function resultText(task: TaskInfo, maxChars: number, usage = false) {
+  const partial = task.reason && task.state === "completed" ? ' partial="true"' : ""
+  const lines = [`<task id="${task.id}"${sessionAttribute(task)} state="${task.state}"${partial}>`]
+  lines.push(`<description>${task.description}</description>`)
+  if (usage) lines.push(usageLine(task))
   if (task.reason) lines.push(`<stopped>${task.reason}</stopped>`)
   if (task.error) lines.push(`<error>${task.error}</error>`)
   if (task.changes) lines.push(changesText(task.changes))
   lines.push("<task_result>", cap(task.result ?? "", maxChars, task.sessionID), "</task_result>", "</task>")
   return lines.join("\n")
+}
+
+function usageLine(task: TaskInfo) {
+  const duration = task.time.ended && task.time.started ? task.time.ended - task.time.started : 0
+  const usage = task.usage
+  return `<usage steps="${usage.steps}" input_tokens="${allInput(usage.tokens)}" output_tokens="${usage.tokens.output}" cost="${usage.cost.toFixed(6)}" duration_ms="${duration}"/>`
 }
 
 /** The child session, named apart only when it is not the task's id (a task of an older database). */

@@ -46,7 +46,7 @@ export function createTaskStatusTool(background: BackgroundTasks, resultChars: n
       const output = current
         .map((task) =>
           TERMINAL.has(task.state) && task.delivery === "collected" && task.time.delivered
-            ? resultText(task, resultChars)
+            ? resultText(task, resultChars, true)
             : line(task),
         )
         .join("\n\n")

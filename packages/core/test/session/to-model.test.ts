@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test"
 import type { Part, WithParts } from "../../src/session/message"
-import { toModelMessages } from "../../src/session/to-model"
+import { DELIVERY_TOOL, toModelMessages } from "../../src/session/to-model"
 
 // The stored transcript as the model reads it: reasoning sent back as issued, delivered results placed by rule.
 
@@ -82,15 +82,29 @@ test("reasoning goes back with what the provider issued with it; empty or cut-of
   })
 })
 
-test("a delivery joins the last assistant turn: its calls after that turn's calls, its results after their results", () => {
-  expect(
-    shape([user("go"), assistant([tool("a", "A")]), assistant([tool("s1", "S1", true), tool("s2", "S2", true)])]),
-  ).toEqual([
-    ["user", ["go"]],
-    ["assistant", ["tool-call", "tool-call", "tool-call"]],
-    ["tool", ["tool-result", "tool-result", "tool-result"]],
+test("a delivery joins the last assistant turn as one task_status call, its result every delivered text", () => {
+  const messages = toModelMessages([
+    user("go"),
+    assistant([tool("a", "A")]),
+    assistant([tool("s1", "S1", true), tool("s2", "S2", true)]),
   ])
-  // To an idle parent whose turn ended in text: the calls follow the text, in the same assistant message.
+  expect(messages.slice(1)).toEqual([
+    {
+      role: "assistant",
+      content: [
+        { type: "tool-call", toolCallId: "a", toolName: "glob", input: {} },
+        { type: "tool-call", toolCallId: "s1", toolName: DELIVERY_TOOL, input: {} },
+      ],
+    },
+    {
+      role: "tool",
+      content: [
+        { type: "tool-result", toolCallId: "a", toolName: "glob", output: { type: "text", value: "A" } },
+        { type: "tool-result", toolCallId: "s1", toolName: DELIVERY_TOOL, output: { type: "text", value: "S1\n\nS2" } },
+      ],
+    },
+  ])
+  // To an idle parent whose turn ended in text: the call follows the text, in the same assistant message.
   expect(
     shape([user("go"), assistant([part({ type: "text", text: "ok" })]), assistant([tool("s", "S", true)])]),
   ).toEqual([

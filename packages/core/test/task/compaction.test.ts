@@ -64,7 +64,7 @@ test("a result delivered just before an automatic compaction is kept verbatim an
   expect(sent(after)).toContain("SUMMARY: one child dispatched")
   expect(
     lastToolResults(after).length ? lastToolResults(after) : after.messages.flatMap((m) => m.toolResults ?? []),
-  ).toEqual([expect.objectContaining({ name: "task", output: expect.stringContaining("CHILD RESULT 42") })])
+  ).toEqual([expect.objectContaining({ name: "task_status", output: expect.stringContaining("CHILD RESULT 42") })])
   const [part] = synthetic(engine, parent.id)
   const request = engine.store.messages(parent.id).find((m) => m.parts.some((p) => p.type === "compaction"))!
   expect(request.parts[0]).toMatchObject({ auto: true, overflow: true, tail_start_id: part!.messageID })

@@ -125,7 +125,7 @@ test("task_cancel: the parent's model cancels its own task; other sessions' task
         step++
         if (step === 1) return { toolCalls: [background("CHILD doomed")] }
         if (step === 2) {
-          const id = /<task id="(ses_[^"]+)"/.exec(lastToolResults(request)[0]!.output)![1]!
+          const id = /Background task started: (ses_\S+) /.exec(lastToolResults(request)[0]!.output)![1]!
           return {
             toolCalls: [
               { name: "task_cancel", input: { task_id: id } },

@@ -15,6 +15,7 @@ import {
   synthetic,
   idleAfter,
   closeEngines,
+  resultsIn,
 } from "./harness"
 
 // Delivery of background results: where they go, when, how many per turn, exactly once.
@@ -73,7 +74,7 @@ test("non-blocking, proven by order: the parent answers a second message while t
     result: "child finished",
   })
   const parentCalls = calls.filter((c) => !lastUser(c).startsWith("CHILD"))
-  expect(parentCalls.at(-1)!.messages.at(-1)).toMatchObject({ role: "tool", toolResults: [{ name: "task" }] })
+  expect(parentCalls.at(-1)!.messages.at(-1)).toMatchObject({ role: "tool", toolResults: [{ name: "task_status" }] })
   // What the model was sent only grew at its end: the earlier call's messages open the later one's.
   const [earlier, later] = [parentCalls.at(-2)!.messages, parentCalls.at(-1)!.messages]
   expect(later.slice(0, earlier.length)).toEqual(earlier)
@@ -111,7 +112,7 @@ test("busy parent: a result is drained at the next step boundary, after that ste
   const delivered = record(engine.bus, TaskDelivered)
   step2.release()
   const final = await reply
-  expect(final.parts.find((p) => p.type === "text")).toMatchObject({ text: "order: task,glob,task" })
+  expect(final.parts.find((p) => p.type === "text")).toMatchObject({ text: "order: task,glob,task_status" })
   expect(delivered).toEqual([expect.objectContaining({ via: "step" })])
   expect(calls.filter((c) => lastUser(c) === "work")).toHaveLength(3)
 })
@@ -124,7 +125,7 @@ test("results that end close together reach the parent in one model turn", async
         [background("CHILD a"), background("CHILD b"), background("CHILD c")],
         "dispatched three",
         (request) => ({
-          text: `results: ${lastToolResults(request).length}`,
+          text: `results: ${resultsIn(request)}`,
         }),
       ),
       CHILD: async (request) => {

@@ -39,7 +39,7 @@ test("a task waiting behind a cap is running-and-queued, never a green tick; eac
   await engine.runner.prompt(parent.id, say("go"))
   const receipts = lastToolResults(requests[1]!).map((r) => r.output)
   expect(receipts).toHaveLength(3)
-  for (const receipt of receipts) expect(receipt).toStartWith("<task id=")
+  for (const receipt of receipts) expect(receipt).toStartWith("Background task started: ")
 
   const [first, second, third] = dispatchParts(engine, parent.id)
   expect(first!.state).toMatchObject({ status: "running", title: "First", metadata: { state: "running" } })

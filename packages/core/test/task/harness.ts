@@ -1,5 +1,13 @@
 import { testEngine } from "@tandem/testing/fixture"
-import { gate, lastToolResults, lastUser, type Responder, type ScriptRequest, type Turn } from "@tandem/testing/script"
+import {
+  deliveredTasks,
+  gate,
+  lastToolResults,
+  lastUser,
+  type Responder,
+  type ScriptRequest,
+  type Turn,
+} from "@tandem/testing/script"
 import type { BackgroundConfig } from "../../src/config/config"
 import type { Engine } from "../../src/engine"
 import { SessionIdle } from "../../src/session/events"
@@ -86,3 +94,6 @@ export const synthetic = (engine: Engine, sessionID: string) =>
 
 export const idleAfter = (engine: Engine, sessionID: string) =>
   engine.bus.once(SessionIdle, (e) => e.sessionID === sessionID)
+
+/** How many task results the request's last tool results carry (a delivery sends them all in one result). */
+export const resultsIn = deliveredTasks

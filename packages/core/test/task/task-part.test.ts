@@ -29,7 +29,9 @@ test("the receipt's id is the child session's, and the delivered call is a valid
     .messages(parent.id)
     .flatMap((m) => m.parts)
     .find((p): p is ToolPart => p.type === "tool" && !p.metadata?.synthetic)!
-  expect(dispatch.state.status === "completed" && dispatch.state.output).toContain(`<task id="${task!.id}" state=`)
+  expect(dispatch.state.status === "completed" && dispatch.state.output).toContain(
+    `Background task started: ${task!.id} (`,
+  )
   const upstream = {
     parentSessionId: parent.id,
     sessionId: task!.id,
@@ -58,7 +60,7 @@ test("the receipt's id continues the child with task_id, and task_status finds i
         step++
         if (step === 1) return { toolCalls: [background("CHILD first", "First")] }
         if (step === 2) {
-          id = /<task id="([^"]+)"/.exec(lastToolResults(request)[0]!.output)![1]!
+          id = /Background task started: (\S+) /.exec(lastToolResults(request)[0]!.output)![1]!
           asked.release()
           return { toolCalls: [{ name: "task_status", input: { task_id: id, wait: "all", timeout_ms: 10_000 } }] }
         }

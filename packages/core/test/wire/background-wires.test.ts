@@ -10,6 +10,7 @@ import {
   byPrompt,
   dispatcher,
   idleAfter,
+  resultsIn,
   say,
   synthetic,
   texts,
@@ -60,7 +61,7 @@ for (const name of WIRES) {
           fan: dispatcher(
             [background("CHILD a"), background("CHILD b"), background("CHILD c")],
             "dispatched three",
-            (request) => ({ text: `results: ${lastToolResults(request).length}` }),
+            (request) => ({ text: `results: ${resultsIn(request)}` }),
           ),
           CHILD: async (request) => {
             await release.promise
@@ -128,7 +129,7 @@ for (const name of WIRES) {
       const delivered = record(engine.bus, TaskDelivered)
       step2.release()
       const final = await reply
-      expect(final.parts.find((p) => p.type === "text")).toMatchObject({ text: "order: task,glob,task" })
+      expect(final.parts.find((p) => p.type === "text")).toMatchObject({ text: "order: task,glob,task_status" })
       expect(delivered).toEqual([expect.objectContaining({ via: "step" })])
       expect(w.rejected()).toEqual([])
       checkSettings(w)
