@@ -156,15 +156,16 @@ test("POST /session/:childID/abort cancels the running child's task, delivered a
   expect(engine.background.get(task.id)).toMatchObject({ state: "cancelled", delivery: "delivered" })
   const tasks = await read(app.request(`/session/${parent.id}/task`))
   expect(tasks[0]).toMatchObject({ id: task.id, state: "cancelled" })
-  // The parent's transcript holds the result as a finished task call that says it was cancelled.
-  const messages: { parts: { type: string; tool?: string; state?: { status: string; output?: string } }[] }[] =
+  // The parent's transcript holds the result as a task call that failed, saying it was cancelled.
+  const messages: { parts: { type: string; tool?: string; metadata?: { synthetic?: boolean }; state?: object }[] }[] =
     await read(app.request(`/session/${parent.id}/message`))
-  const results = messages
-    .flatMap((m) => m.parts)
-    .filter((p) => p.tool === "task" && p.state?.output?.includes(task.id))
-  expect(results.at(-1)?.state).toMatchObject({
-    status: "completed",
-    output: expect.stringContaining('state="cancelled"'),
+  const results = messages.flatMap((m) => m.parts).filter((p) => p.tool === "task" && p.metadata?.synthetic)
+  expect(results).toHaveLength(1)
+  expect(results[0]!.state).toMatchObject({
+    status: "error",
+    error: expect.stringMatching(
+      /^Task cancelled: the child's session was aborted\n<task id="[^"]+" state="cancelled">/,
+    ),
   })
 })
 
