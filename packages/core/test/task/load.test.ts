@@ -5,7 +5,7 @@ import { lastToolResults, lastUser, type Responder } from "@tandem/testing/scrip
 import { TaskUpdated } from "../../src/task/events"
 
 // Load: a thousand background tasks through the scheduler with caps in force. The long soak
-// (minutes, with memory figures) runs only with TANDEM_SOAK=1; see docs/reliability.md.
+// (minutes, with memory figures) is a benchmark: packages/testing/bench/soak.ts.
 
 const responder: Responder = (request) => {
   const said = lastUser(request)
@@ -114,35 +114,3 @@ test("two engines writing one SQLite file at once stay consistent", async () => 
   await a.engine.close()
   await b.engine.close()
 }, 120_000)
-
-test.skipIf(!process.env.TANDEM_SOAK)(
-  "soak: rounds of background work for minutes, memory and slots stay flat",
-  async () => {
-    const { engine, directory } = loadEngine({ dbFile: path.join(tempProject("tandem-soak-"), "soak.db") })
-    const minutes = Number(process.env.TANDEM_SOAK_MINUTES ?? 3)
-    const until = Date.now() + minutes * 60_000
-    const rows: string[] = []
-    let rounds = 0
-    while (Date.now() < until) {
-      await round(engine, directory, 5, 40, `s${rounds}`)
-      rounds++
-      Bun.gc(true)
-      const rss = process.memoryUsage().rss / 1024 / 1024
-      const heap = process.memoryUsage().heapUsed / 1024 / 1024
-      rows.push(
-        `| ${rounds} | ${rounds * 200} | ${rss.toFixed(0)} | ${heap.toFixed(0)} | ${engine.background.scheduler.stats().running} | ${engine.bus.size} |`,
-      )
-      expect(engine.background.scheduler.stats()).toEqual({ running: 0, queued: 0 })
-    }
-    console.log(
-      [
-        "| round | tasks so far | RSS (MB) | heap (MB) | running | bus listeners |",
-        "|---|---|---|---|---|---|",
-        ...rows,
-      ].join("\n"),
-    )
-    expect(engine.store.integrityCheck()).toBe("ok")
-    await engine.close()
-  },
-  60 * 60_000,
-)
