@@ -43,7 +43,11 @@ test("the page's assets are served by the server itself", async () => {
   expect(code.length).toBeLessThan(40_000)
   const css = await app.request("/ui/assets/monitor.css")
   expect(css.headers.get("content-type")).toContain("text/css")
-  expect(await css.text()).toContain("font-variant-numeric: tabular-nums")
+  const stylesheet = await css.text()
+  expect(stylesheet).toContain("font-variant-numeric: tabular-nums")
+  // Both parts of the stylesheet are in the one file: the page's panels and the task table's rows.
+  expect(stylesheet).toContain(".panels {")
+  expect(stylesheet).toContain('tr[data-state="cancelled"] .badge {')
   expect((await app.request("/ui/assets/favicon.svg")).headers.get("content-type")).toBe("image/svg+xml")
 })
 

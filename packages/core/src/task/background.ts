@@ -198,14 +198,7 @@ export class BackgroundTasks {
 
   /** Takes finished results for `task_status`, marked collected so they are not delivered again. */
   collect(ids: string[]) {
-    const { store, ledger } = this.deps
-    return store.transaction(() =>
-      ids.map((id) => {
-        const task = this.get(id)
-        if (!task || !TERMINAL.has(task.state) || task.delivery !== "pending") return task
-        return ledger.claim(task.id, "collected", Date.now()) ?? ledger.get(task.id)
-      }),
-    )
+    return this.delivery.collect(ids.map((id) => this.get(id)))
   }
 
   /** Resolves when any or all of the tasks have ended, or after `timeoutMs`, or when `signal` aborts. */

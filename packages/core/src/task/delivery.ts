@@ -6,7 +6,7 @@ import type { ChangeSignal } from "./change-signal"
 import { TaskDelivered } from "./events"
 import type { Ledger } from "./ledger"
 import { resultMessage, resultPart, type DeliveryVia } from "./result-part"
-import { TERMINAL } from "./task-info"
+import { TERMINAL, type TaskInfo } from "./task-info"
 
 export type DeliveryDeps = {
   store: Store
@@ -40,6 +40,20 @@ export class Delivery {
   private closed = false
 
   constructor(private readonly deps: DeliveryDeps) {}
+
+  /**
+   * `task_status`'s other way for results to reach the parent: the finished, undelivered ones among
+   * `tasks` are claimed as collected, in one transaction, so no delivery brings them again.
+   */
+  collect(tasks: (TaskInfo | undefined)[]) {
+    const { store, ledger } = this.deps
+    return store.transaction(() =>
+      tasks.map((task) => {
+        if (!task || !TERMINAL.has(task.state) || task.delivery !== "pending") return task
+        return ledger.claim(task.id, "collected", Date.now()) ?? ledger.get(task.id)
+      }),
+    )
+  }
 
   /** Appends the parent's finished results at a step boundary of its loop; true when any were appended. */
   atStepBoundary(parentSessionID: string) {

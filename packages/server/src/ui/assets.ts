@@ -1,7 +1,8 @@
 import path from "node:path"
 
 const CLIENT_ENTRY = path.join(import.meta.dir, "client", "main.ts")
-const STYLESHEET = path.join(import.meta.dir, "monitor.css")
+/** The stylesheet's parts, served as one file in this order. */
+const STYLESHEETS = ["page.css", "tasks.css"].map((name) => path.join(import.meta.dir, "styles", name))
 
 let script: Promise<string> | undefined
 let stylesheet: Promise<string> | undefined
@@ -18,7 +19,7 @@ export function monitorScript() {
 }
 
 export function monitorStylesheet() {
-  stylesheet ??= Bun.file(STYLESHEET).text()
+  stylesheet ??= Promise.all(STYLESHEETS.map((file) => Bun.file(file).text())).then((parts) => parts.join("\n"))
   return stylesheet
 }
 
