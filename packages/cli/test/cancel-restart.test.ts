@@ -3,13 +3,10 @@ import path from "node:path"
 import { startScriptedServer } from "@tandem/testing/scripted-server"
 import { scriptedProject } from "@tandem/testing/fixture"
 import { gate, lastToolResults, lastUser } from "@tandem/testing/script"
-import { startServe } from "./serve-process"
+import { jsonRoutes, startServe, until, type Json } from "./serve-process"
 
 // A cancelled background child must not look busy after the server restarts: no status, no open
 // tool part or unfinished message in the child, and the parent's task parts say it was cancelled.
-
-/** Response bodies are asserted on, not typed. */
-type Json = any
 
 const childHeld = gate()
 const childCalled = gate()
@@ -41,25 +38,8 @@ afterAll(async () => {
 async function start(directory: string) {
   const { child, url } = await startServe(directory, { ...process.env, XDG_DATA_HOME: path.join(directory, ".data") })
   processes.push(child)
-  const call = async (method: string, route: string, body?: unknown): Promise<Json> => {
-    const res = await fetch(url + route, {
-      method,
-      body: body ? JSON.stringify(body) : undefined,
-      headers: { "content-type": "application/json" },
-    })
-    return res.status === 204 ? {} : ((await res.json()) as Json)
-  }
+  const call = jsonRoutes(url)
   return { child, call }
-}
-
-/** Polls the server until `check` holds (bounded: fails the test after ~15 s). */
-async function until<T>(probe: () => Promise<T>, check: (value: T) => boolean, what: string): Promise<T> {
-  for (let i = 0; i < 750; i++) {
-    const value = await probe()
-    if (check(value)) return value
-    await Bun.sleep(20)
-  }
-  throw new Error(`timed out waiting for ${what}`)
 }
 
 const openParts = (messages: Json[]) =>

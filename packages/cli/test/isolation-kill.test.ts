@@ -4,14 +4,11 @@ import path from "node:path"
 import { startScriptedServer } from "@tandem/testing/scripted-server"
 import { scriptedProject, tempProject } from "@tandem/testing/fixture"
 import { gate, lastUser, type ScriptRequest, type Turn } from "@tandem/testing/script"
-import { startServe } from "./serve-process"
+import { jsonRoutes, startServe, until, type Json } from "./serve-process"
 
 // Isolated background children across a SIGKILL of the real server process: after the restart
 // each task is resumed in its worktree (its work merged back) or ended as interrupted, and git
 // shows nothing left behind: no worktree, no task branch, no spare, no folder.
-
-/** Response bodies are asserted on, not typed. */
-type Json = any
 
 const holds = new Map<string, ReturnType<typeof gate>>()
 const held = (tag: string) => {
@@ -77,25 +74,8 @@ function project(maxAttempts: number) {
 async function start(directory: string, data: string) {
   const { child, url } = await startServe(directory, { ...process.env, XDG_DATA_HOME: data })
   processes.push(child)
-  const call = async (method: string, route: string, body?: unknown): Promise<Json> => {
-    const res = await fetch(url + route, {
-      method,
-      body: body ? JSON.stringify(body) : undefined,
-      headers: { "content-type": "application/json" },
-    })
-    return res.status === 204 ? {} : ((await res.json()) as Json)
-  }
+  const call = jsonRoutes(url)
   return { child, call }
-}
-
-/** Polls until `check` holds (bounded: fails the test after ~30 s). */
-async function until<T>(probe: () => T | Promise<T>, check: (value: T) => boolean, what: string): Promise<T> {
-  for (let i = 0; i < 1500; i++) {
-    const value = await probe()
-    if (check(value)) return value
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-  throw new Error(`timed out waiting for ${what}`)
 }
 
 const worktrees = (directory: string) =>

@@ -6,14 +6,11 @@ import path from "node:path"
 import { startScriptedServer } from "@tandem/testing/scripted-server"
 import { scriptedProject } from "@tandem/testing/fixture"
 import { deliveredTasks, gate, lastToolResults, lastUser, type ScriptRequest, type Turn } from "@tandem/testing/script"
-import { startServe } from "./serve-process"
+import { jsonRoutes, startServe, until, type Json } from "./serve-process"
 import { tandem } from "./tandem-process"
 
 // Owners against real processes: work whose process died is taken over by a live process of
 // its project, whatever other projects' processes share the data file.
-
-/** Response bodies are asserted on, not typed. */
-type Json = any
 
 const holds = new Map<string, ReturnType<typeof gate>>()
 const held = (key: string) => {
@@ -63,25 +60,8 @@ async function serve(directory: string, data: string) {
   void (async () => {
     for await (const chunk of child.stdout as ReadableStream<Uint8Array>) out += new TextDecoder().decode(chunk)
   })()
-  const call = async (method: string, route: string, body?: unknown): Promise<Json> => {
-    const res = await fetch(url + route, {
-      method,
-      body: body ? JSON.stringify(body) : undefined,
-      headers: { "content-type": "application/json" },
-    })
-    return res.status === 204 ? {} : ((await res.json()) as Json)
-  }
+  const call = jsonRoutes(url)
   return { child, url, call, output: () => out }
-}
-
-/** Polls until `check` holds (bounded: fails the test after ~20 s). */
-async function until<T>(probe: () => Promise<T>, check: (value: T) => boolean, what: string): Promise<T> {
-  for (let i = 0; i < 1000; i++) {
-    const value = await probe()
-    if (check(value)) return value
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-  throw new Error(`timed out waiting for ${what}`)
 }
 
 type Server = Awaited<ReturnType<typeof serve>>

@@ -3,15 +3,12 @@ import path from "node:path"
 import { startScriptedServer } from "@tandem/testing/scripted-server"
 import { scriptedProject } from "@tandem/testing/fixture"
 import { gate, lastToolResults, lastUser, type ScriptRequest, type Turn } from "@tandem/testing/script"
-import { startServe } from "./serve-process"
+import { jsonRoutes, startServe, until, type Json } from "./serve-process"
 
 // Restart recovery against the real server process: kill it (SIGKILL, or SIGTERM) at several
 // points of a background run, start it again on the same data, and check that every task is
 // delivered exactly once or reported interrupted exactly once, nothing is left dangling, and
 // the parent answers its next prompt.
-
-/** Response bodies are asserted on, not typed. */
-type Json = any
 
 const holds = new Map<string, ReturnType<typeof gate>>()
 const held = (key: string) => {
@@ -60,25 +57,8 @@ function project(maxAttempts = 3) {
 async function start(directory: string) {
   const { child, url } = await startServe(directory, { ...process.env, XDG_DATA_HOME: path.join(directory, ".data") })
   processes.push(child)
-  const call = async (method: string, route: string, body?: unknown): Promise<Json> => {
-    const res = await fetch(url + route, {
-      method,
-      body: body ? JSON.stringify(body) : undefined,
-      headers: { "content-type": "application/json" },
-    })
-    return res.status === 204 ? {} : ((await res.json()) as Json)
-  }
+  const call = jsonRoutes(url)
   return { child, url, call }
-}
-
-/** Polls the server until `check` holds (bounded: fails the test after ~15 s). */
-async function until<T>(probe: () => Promise<T>, check: (value: T) => boolean, what: string): Promise<T> {
-  for (let i = 0; i < 750; i++) {
-    const value = await probe()
-    if (check(value)) return value
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-  throw new Error(`timed out waiting for ${what}`)
 }
 
 /** Every task delivered once or reported interrupted once; no dangling parts; the parent answers. */

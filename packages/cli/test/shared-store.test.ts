@@ -4,14 +4,11 @@ import path from "node:path"
 import { startScriptedServer } from "@tandem/testing/scripted-server"
 import { scriptedProject } from "@tandem/testing/fixture"
 import { gate, lastToolResults, lastUser, sleep, type ScriptRequest, type Turn } from "@tandem/testing/script"
-import { startServe } from "./serve-process"
+import { jsonRoutes, startServe, type Json } from "./serve-process"
 
 // A `tandem serve` and a `tandem run` on one data file at the same time, both fanning out
 // background work. Each process holds SQLite's write lock for one loop turn at a time (group
 // commit), so the other waits for it; neither may fail, lose a result or deliver one twice.
-
-/** Response bodies are asserted on, not typed. */
-type Json = any
 
 const N = 30
 
@@ -60,14 +57,7 @@ test("a server and a run writing one data file at once: every task of both deliv
   const env = { ...process.env, XDG_DATA_HOME: path.join(directory, ".data") }
   const server = await startServe(directory, env)
   processes.push(server.child)
-  const call = async (method: string, route: string, body?: unknown): Promise<Json> => {
-    const res = await fetch(server.url + route, {
-      method,
-      body: body ? JSON.stringify(body) : undefined,
-      headers: { "content-type": "application/json" },
-    })
-    return res.status === 204 ? {} : ((await res.json()) as Json)
-  }
+  const call = jsonRoutes(server.url)
   const parent = await call("POST", "/session", {})
   const script = path.join(import.meta.dir, "..", "..", "..", "scripts", "tandem")
   const run = Bun.spawn(["sh", script, "run", "FAN cli"], { cwd: directory, env, stdout: "pipe", stderr: "pipe" })

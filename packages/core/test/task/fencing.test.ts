@@ -1,35 +1,25 @@
 import { afterEach, expect, test } from "bun:test"
 import { Database } from "bun:sqlite"
 import path from "node:path"
-import { record, tempProject, testEngine } from "@tandem/testing/fixture"
+import { record, tempProject } from "@tandem/testing/fixture"
 import { gate, type Responder } from "@tandem/testing/script"
 import type { Engine } from "../../src/engine"
 import { WriteGroup } from "../../src/storage/write-group"
 import { TaskDelivered, TaskUpdated } from "../../src/task/events"
 import { TERMINAL } from "../../src/task/task-info"
-import { background, byPrompt, dispatcher, say, synthetic, type Handler } from "./harness"
+import { background, byPrompt, closeEngines, dispatcher, say, setup, synthetic, type Handler } from "./harness"
 
 // The fence (task/ledger.ts, task/task-runs.ts): a process whose tasks another process took over
 // (it looked dead: its lease expired) can no longer end them or deliver their results.
 
-const engines: Engine[] = []
-afterEach(async () => {
-  for (const engine of engines.splice(0)) await engine.close()
-})
+afterEach(closeEngines)
 
 const CHILDREN = 3
 const calls = Array.from({ length: CHILDREN }, (_, i) => background(`CHILD ${i}`))
 
-function engineOn(dbFile: string, directory: string, responder: Responder) {
-  const { engine } = testEngine({
-    responder,
-    dbFile,
-    directory,
-    config: { tandem: { background: { coalesce_ms: 25, progress_interval_ms: 0, max_attempts: 3 } } },
-  })
-  engines.push(engine)
-  return engine
-}
+/** One process of the project on the shared data file. */
+const engineOn = (dbFile: string, directory: string, responder: Responder) =>
+  setup(responder, { max_attempts: 3 }, { dbFile, directory }).engine
 
 /** A child that answers `text` once `held` is released, and gives up when its loop is aborted. */
 function child(held: ReturnType<typeof gate>, text: string, started: () => void): Handler {

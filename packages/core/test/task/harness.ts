@@ -22,6 +22,12 @@ export async function closeEngines() {
   for (const engine of engines.splice(0)) await engine.close()
 }
 
+/** Closes one engine `setup` made before the test ends (its process stops). */
+export async function closeEngine(engine: Engine) {
+  engines.splice(engines.indexOf(engine), 1)
+  await engine.close()
+}
+
 export type Handler = (request: ScriptRequest) => Turn | Promise<Turn>
 
 /** Routes each model call by the text of the session's last user message. */
@@ -57,11 +63,19 @@ export function dispatcher(
 export function setup(
   responder: Responder,
   settings: Partial<BackgroundConfig> = {},
-  extra: { interactive?: boolean; permission?: Record<string, "allow" | "ask" | "deny"> } = {},
+  extra: {
+    interactive?: boolean
+    permission?: Record<string, "allow" | "ask" | "deny">
+    /** A data file and project another engine may share, as two processes of one project do. */
+    dbFile?: string
+    directory?: string
+  } = {},
 ) {
   const harness = testEngine({
     responder,
     interactive: extra.interactive,
+    dbFile: extra.dbFile,
+    directory: extra.directory,
     config: {
       permission: extra.permission,
       tandem: { background: { coalesce_ms: 25, progress_interval_ms: 0, ...settings } },

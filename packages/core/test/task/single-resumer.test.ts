@@ -1,29 +1,18 @@
 import { afterEach, expect, test } from "bun:test"
 import path from "node:path"
-import { record, tempProject, testEngine } from "@tandem/testing/fixture"
+import { record, tempProject } from "@tandem/testing/fixture"
 import { gate, lastUser, type Responder } from "@tandem/testing/script"
-import type { Engine } from "../../src/engine"
 import { TaskDelivered } from "../../src/task/events"
-import { background, byPrompt, dispatcher, say, synthetic } from "./harness"
+import { background, byPrompt, closeEngines, dispatcher, say, setup, synthetic } from "./harness"
 
 // One resumer of an idle parent (task/delivery.ts, storage/leases.ts `claimTurn`): two processes
 // on one file that both see results waiting for a parent never run its loop at once.
 
-const engines: Engine[] = []
-afterEach(async () => {
-  for (const engine of engines.splice(0)) await engine.close()
-})
+afterEach(closeEngines)
 
-function engineOn(dbFile: string, directory: string, responder: Responder) {
-  const { engine } = testEngine({
-    responder,
-    dbFile,
-    directory,
-    config: { tandem: { background: { coalesce_ms: 25, progress_interval_ms: 0 } } },
-  })
-  engines.push(engine)
-  return engine
-}
+/** One process of the project on the shared data file. */
+const engineOn = (dbFile: string, directory: string, responder: Responder) =>
+  setup(responder, {}, { dbFile, directory }).engine
 
 test("two processes race to resume the same idle parent: one loop runs at a time, each result delivered once", async () => {
   const directory = tempProject()

@@ -2,34 +2,33 @@ import { afterEach, expect, test } from "bun:test"
 import { Database } from "bun:sqlite"
 import os from "node:os"
 import path from "node:path"
-import { tempProject, testEngine } from "@tandem/testing/fixture"
+import { tempProject } from "@tandem/testing/fixture"
 import { gate, type Responder } from "@tandem/testing/script"
-import type { Engine } from "../../src/engine"
 import { LEASE_MS } from "../../src/storage/instances"
 import { TaskDelivered } from "../../src/task/events"
 import type { RecoveryReport } from "../../src/task/recovery"
-import { answersWhenReleased, background, byPrompt, dispatcher, say, synthetic } from "./harness"
+import {
+  answersWhenReleased,
+  background,
+  byPrompt,
+  closeEngine,
+  closeEngines,
+  dispatcher,
+  say,
+  setup,
+  synthetic,
+} from "./harness"
 
 // Take-over of a dead owner's work by live processes of its project (task/owners.ts, storage/leases.ts).
 
-const engines: Engine[] = []
-afterEach(async () => {
-  for (const engine of engines.splice(0)) await engine.close()
-})
+afterEach(closeEngines)
 
 const CHILDREN = 6
 const calls = Array.from({ length: CHILDREN }, (_, i) => background(`CHILD ${i}`))
 
-function engineOn(dbFile: string, directory: string, responder: Responder) {
-  const { engine } = testEngine({
-    responder,
-    dbFile,
-    directory,
-    config: { tandem: { background: { coalesce_ms: 25, progress_interval_ms: 0, max_attempts: 3 } } },
-  })
-  engines.push(engine)
-  return engine
-}
+/** One process of the project on the shared data file. */
+const engineOn = (dbFile: string, directory: string, responder: Responder) =>
+  setup(responder, { max_attempts: 3 }, { dbFile, directory }).engine
 
 /** A pid that belonged to a process of this host and is gone now. */
 async function deadPid() {
@@ -50,8 +49,7 @@ async function owning(dbFile: string, directory: string) {
   await owner.runner.prompt(parent.id, say("fan"))
   /** The owner stops; its open work is left for others. */
   const stop = async () => {
-    engines.splice(engines.indexOf(owner), 1)
-    await owner.close()
+    await closeEngine(owner)
   }
   return { parent, stop }
 }
