@@ -65,7 +65,8 @@ export function runSubtask(
       : {
           title: call.description,
           output: "output" in result ? result.output : formatResult(result.sessionID, result.text),
-          metadata: { sessionId: result.sessionID, agent: call.agent.name },
+          metadata: { sessionId: result.sessionID, agent: call.agent.name, ...result.metadata },
+          state: "state" in result ? result.state : undefined,
         }
     closeToolTurn(store, { message: opened.message, part, outcome, finish: abort.aborted ? undefined : "tool-calls" })
     if (abort.aborted) return false

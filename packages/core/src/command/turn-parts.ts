@@ -2,7 +2,7 @@ import { ascending } from "../id/id"
 import { newAssistantMessage } from "../session/assistant-message"
 import type { AssistantMessage, ModelRef, Part, ToolPart, UserMessage } from "../session/message"
 import type { Store } from "../session/store"
-import { isFailure, type ToolContext, type ToolOutcome } from "../tool/tool"
+import { answeredState, isFailure, type ToolContext, type ToolOutcome } from "../tool/tool"
 
 /** A part to write on a new message: the message fills in its ids. */
 export type NewPart = Part extends infer P
@@ -86,14 +86,14 @@ export function closeToolTurn(
     ? { ...part, state: { status: "error", input: part.state.input, error: outcome.error, metadata, time } }
     : {
         ...part,
-        state: {
+        state: answeredState(outcome, {
           status: "completed",
           input: part.state.input,
           output: outcome.output,
           title: outcome.title,
           metadata,
           time,
-        },
+        }),
       }
   const done: AssistantMessage = { ...message, time: { ...message.time, completed: time.end }, finish: input.finish }
   return store.transaction(() => {

@@ -1,7 +1,7 @@
 import { ascending } from "../id/id"
-import { fail, isFailure, type Tool, type ToolContext, type ToolOutcome, type ToolSuccess } from "../tool/tool"
+import { answeredState, fail, isFailure, type Tool, type ToolContext, type ToolOutcome } from "../tool/tool"
 import { closeToolPart } from "./close-tool-part"
-import type { ToolPart, ToolState } from "./message"
+import type { ToolPart } from "./message"
 import type { Store } from "./store"
 
 /**
@@ -115,7 +115,7 @@ export class StepToolCalls {
         ? { ...part, state: { status: "error", input: args, error: outcome.error, metadata, time } }
         : {
             ...part,
-            state: answered(outcome, {
+            state: answeredState(outcome, {
               status: "completed",
               input: args,
               output: outcome.output,
@@ -126,9 +126,4 @@ export class StepToolCalls {
           },
     )
   }
-}
-
-/** The state a successful call is saved with: `completed`, unless the tool's work goes on (see `ToolSuccess.state`). */
-function answered(outcome: ToolSuccess, state: Extract<ToolState, { status: "completed" }>): ToolState {
-  return outcome.state ? outcome.state(state) : state
 }

@@ -44,8 +44,9 @@ export function dispatchOf(part: ToolPart): Dispatch | undefined {
 }
 
 /**
- * Brings the dispatch part of `task` in its parent's transcript up to the task's state. Parts of
- * other calls (a blocking call moved to the background) and parts already up to date are left alone.
+ * Brings the dispatch part of `task` (its background call's, or a blocking call's moved to the
+ * background) in its parent's transcript up to the task's state. A part of another task (a call
+ * continued with `task_id`) and a part already up to date are left alone.
  */
 export function syncDispatchPart(store: Store, task: TaskInfo) {
   const part = store

@@ -5,9 +5,10 @@ import { finalAnswer } from "../session/final-answer"
 import type { SessionRunner } from "../session/prompt"
 import type { Store } from "../session/store"
 import type { TaskDispatchResult, TaskParameters, TaskRunner, TaskRunResult } from "../tool/task"
-import type { ToolContext } from "../tool/tool"
+import type { ToolContext, ToolSuccess } from "../tool/tool"
 import type { BackgroundTasks } from "./background"
 import { createChildSession } from "./child-session"
+import type { TaskInfo } from "./task-info"
 import { dispatchState } from "./dispatch-part"
 import { changesText, receipt } from "./format"
 import { descending } from "../id/id"
@@ -69,16 +70,7 @@ export class Subagents implements TaskRunner {
       metadata: { agent: input.agent.name, sessionId: task.sessionID, taskID: task.id },
     })
     const answer = receipt(task)
-    const state = (answered: {
-      input: Record<string, unknown>
-      metadata: Record<string, unknown>
-      time: { start: number }
-    }) =>
-      dispatchState(this.deps.background.get(task.id) ?? task, {
-        ...answered,
-        start: answered.time.start,
-        receipt: answer,
-      })
+    const state = this.followingState(task, answer)
     return { ok: true, taskID: task.id, sessionID: task.sessionID, model: task.model, receipt: answer, state }
   }
 
@@ -140,11 +132,13 @@ export class Subagents implements TaskRunner {
           prompt: input.prompt,
           work,
         })
+        const answer = receipt(task)
         return {
           ok: true,
           sessionID: child.id,
-          output: receipt(task),
-          metadata: { taskID: task.id, background: true, model: task.model },
+          output: answer,
+          metadata: { taskID: task.id, background: true, model: task.model, receipt: answer },
+          state: this.followingState(task, answer),
         }
       }
       const changes = await settle()
@@ -156,6 +150,19 @@ export class Subagents implements TaskRunner {
       waiting.delete(release)
       input.parent.abort.removeEventListener("abort", onAbort)
     }
+  }
+
+  /**
+   * The state a call answered with `answer` is saved in while `task` goes on: its dispatch part
+   * follows the task from then on (`task/dispatch-part.ts`), whether dispatched or moved.
+   */
+  private followingState(task: TaskInfo, answer: string): ToolSuccess["state"] {
+    return (answered) =>
+      dispatchState(this.deps.background.get(task.id) ?? task, {
+        ...answered,
+        start: answered.time.start,
+        receipt: answer,
+      })
   }
 
   /** Moves the session's running foreground calls to the background; returns how many moved. */

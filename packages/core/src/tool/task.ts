@@ -62,7 +62,8 @@ export function taskLimits(settings: BackgroundConfig, depth: number): TaskLimit
 
 export type TaskRunResult =
   | { ok: true; sessionID: string; text: string; metadata?: Record<string, unknown> }
-  | { ok: true; sessionID: string; output: string; metadata?: Record<string, unknown> }
+  /** Moved to the background while it ran: the receipt, and the part's state as its task stands. */
+  | { ok: true; sessionID: string; output: string; metadata?: Record<string, unknown>; state: ToolSuccess["state"] }
   | { ok: false; sessionID?: string; error: string }
 
 /** Formats a child's result the way opencode's task tool does. */
@@ -124,6 +125,7 @@ export function createTaskTool(input: { subagents: AgentInfo[]; limits: TaskLimi
         title: args.description,
         output: "output" in result ? result.output : formatResult(result.sessionID, result.text),
         metadata: { sessionId: result.sessionID, agent: agent.name, ...result.metadata },
+        state: "state" in result ? result.state : undefined,
       }
     },
   })

@@ -58,6 +58,11 @@ export function isFailure(outcome: ToolOutcome): outcome is ToolFailure {
   return "error" in outcome
 }
 
+/** The state a successful call is saved with: `completed`, unless the tool's work goes on (see `ToolSuccess.state`). */
+export function answeredState(outcome: ToolSuccess, completed: Extract<ToolState, { status: "completed" }>): ToolState {
+  return outcome.state ? outcome.state(completed) : completed
+}
+
 /**
  * A tool: id, model-facing description, zod parameters and the function that runs it. A `Tool<P>`
  * is a `Tool`, so tools with different parameters share one list without casts: `execute` is a

@@ -5,6 +5,7 @@ import { record, tempProject, testEngine } from "@tandem/testing/fixture"
 import { lastToolResults, lastUser } from "@tandem/testing/script"
 import { CommandExecuted } from "../../src/command/events"
 import { SessionError } from "../../src/session/events"
+import { TaskDelivered } from "../../src/task/events"
 import { SUBTASK_FOLLOW_UP } from "../../src/command/subtask"
 import type { ToolPart } from "../../src/session/message"
 
@@ -193,4 +194,32 @@ test("aborting the session during a subtask command stops its child; no follow-u
   expect(calls).toHaveLength(1)
   expect(engine.status.get(session.id)).toEqual({ type: "idle" })
   expect(executed).toEqual([])
+})
+
+test("a subtask command's call moved to the background follows its task: running, then completed", async () => {
+  const childCalled = Promise.withResolvers<void>()
+  const release = Promise.withResolvers<void>()
+  const { engine, directory } = setup({
+    responder: async (request) => {
+      if (lastUser(request).startsWith("Audit")) {
+        childCalled.resolve()
+        await release.promise
+        return { text: "child found 3 issues" }
+      }
+      return { text: "parent goes on" }
+    },
+    config: { command: { audit: { template: "Audit $ARGUMENTS", agent: "general", subtask: true } } },
+  })
+  const session = engine.store.createSession({ directory })
+  const running = engine.commands.run(session.id, { command: "audit", arguments: "src/", agent: "build" })
+  await childCalled.promise
+  expect(engine.subagents.moveToBackground(session.id)).toBe(1)
+  const reply = await running
+  if ("refused" in reply) throw new Error(reply.message)
+  const call = () => engine.store.messages(session.id)[1]!.parts[0] as ToolPart
+  expect(call().state).toMatchObject({ status: "running", metadata: { background: true, state: "running" } })
+  const delivered = engine.bus.once(TaskDelivered)
+  release.resolve()
+  await delivered
+  expect(call().state).toMatchObject({ status: "completed", metadata: { state: "completed" } })
 })

@@ -14,6 +14,7 @@ import {
   synthetic,
   idleAfter,
   closeEngines,
+  dispatchParts,
 } from "./harness"
 
 // Control of background work: cancel, abort, delete, task_status, task_cancel, move to background.
@@ -178,9 +179,13 @@ test("a running foreground task can be moved to the background", async () => {
   await childCreated
   expect(engine.subagents.moveToBackground(parent.id)).toBe(1)
   expect((await reply).parts.find((p) => p.type === "text")).toMatchObject({ text: "moved on" })
+  // The moved call's part follows its task as a dispatched one does: running now, not a success.
+  const call = () => dispatchParts(engine, parent.id)[0]!
+  expect(call().state).toMatchObject({ status: "running", metadata: { background: true, state: "running" } })
   const delivered = engine.bus.once(TaskDelivered)
   child.release()
   await delivered
   await idleAfter(engine, parent.id)
   expect(texts(engine, parent.id).at(-1)).toBe("result: true")
+  expect(call().state).toMatchObject({ status: "completed", metadata: { state: "completed" } })
 })

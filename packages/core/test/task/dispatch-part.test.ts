@@ -3,21 +3,12 @@ import { gate, lastToolResults, lastUser, type ScriptRequest } from "@tandem/tes
 import { INTERRUPTED_TOOL } from "../../src/session/to-model"
 import { TaskDelivered, TaskUpdated } from "../../src/task/events"
 import { settleDispatchParts } from "../../src/task/dispatch-part"
-import type { Engine } from "../../src/engine"
-import type { ToolPart } from "../../src/session/message"
-import { background, setup, say, closeEngines } from "./harness"
+import { background, setup, say, closeEngines, dispatchParts } from "./harness"
 
 // A background dispatch's own tool part shows its task as it stands: queued and running are not
 // successes, an end is completed or an error with the reason; the model reads the receipt throughout.
 
 afterEach(closeEngines)
-
-/** The parent's dispatch parts (not the delivered ones), in call order. */
-const dispatchParts = (engine: Engine, sessionID: string) =>
-  engine.store
-    .messages(sessionID)
-    .flatMap((m) => m.parts)
-    .filter((p): p is ToolPart => p.type === "tool" && p.tool === "task" && p.metadata?.synthetic !== true)
 
 test("a task waiting behind a cap is running-and-queued, never a green tick; each part follows its task to its end", async () => {
   const gates = [gate(), gate()]

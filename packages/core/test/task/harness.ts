@@ -100,6 +100,13 @@ export const texts = (engine: Engine, sessionID: string) =>
   engine.store.messages(sessionID).flatMap((m) => m.parts.flatMap((p) => (p.type === "text" ? [p.text] : [])))
 
 /** The synthetic `task` parts that delivered results to a session. */
+/** The parent's own `task` call parts (not the delivered ones), in call order. */
+export const dispatchParts = (engine: Engine, sessionID: string) =>
+  engine.store
+    .messages(sessionID)
+    .flatMap((m) => m.parts)
+    .filter((p): p is ToolPart => p.type === "tool" && p.tool === "task" && p.metadata?.synthetic !== true)
+
 export const synthetic = (engine: Engine, sessionID: string) =>
   engine.store
     .messages(sessionID)
