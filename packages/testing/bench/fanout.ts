@@ -40,6 +40,7 @@ function engineFor(url: string, dir: string) {
     interactive: false,
     config: {
       model: "bench/scripted",
+      snapshot: process.env.SNAPSHOT !== "0",
       provider: { bench: { npm: "@ai-sdk/openai-compatible", options: { baseURL: url }, models: { scripted: {} } } },
       tandem: {
         title: false,
@@ -66,12 +67,17 @@ async function fanout(url: string, n: number) {
   const session = engine.store.createSession({ directory: dir })
   const dispatch: number[] = []
   const running = new Map<string, number>()
+  const answered = new Set<string>()
   engine.bus.on(PartUpdated, ({ part }) => {
     if (part.sessionID !== session.id || part.type !== "tool" || part.tool !== "task" || part.metadata?.synthetic)
       return
-    if (part.state.status === "running") running.set(part.id, performance.now())
-    if (part.state.status === "completed" && running.has(part.id))
+    // The call is answered when its part gets the receipt; the part then follows its task (running, then its end).
+    if (part.state.status === "pending") return
+    if (part.state.status === "running" && !running.has(part.id)) running.set(part.id, performance.now())
+    if (part.state.metadata?.receipt && running.has(part.id) && !answered.has(part.id)) {
+      answered.add(part.id)
       dispatch.push(performance.now() - running.get(part.id)!)
+    }
   })
   const ended = new Map<string, number>()
   let dispatchedAt = 0

@@ -242,7 +242,6 @@ export class Store {
     return info ? { info, parts: this.parts(messageID) } : undefined
   }
 
-  /** The session's latest user message, without reading the whole transcript. */
   /** Whether a message with this id exists in any session. */
   messageExists(id: string) {
     return this.db.query("select 1 from message where id = ?").get(id) !== null

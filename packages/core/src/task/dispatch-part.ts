@@ -1,5 +1,5 @@
 import type { Bus } from "../bus/bus"
-import type { ToolPart, ToolState } from "../session/message"
+import type { Part, ToolPart, ToolState } from "../session/message"
 import type { Store } from "../session/store"
 import { answeredText } from "../session/answered-call"
 import { parseRows } from "../storage/db"
@@ -49,9 +49,11 @@ export function dispatchOf(part: ToolPart): Dispatch | undefined {
  * continued with `task_id`) and a part already up to date are left alone.
  */
 export function syncDispatchPart(store: Store, task: TaskInfo) {
-  const part = store
-    .parts(task.parentMessageID)
-    .find((candidate): candidate is ToolPart => candidate.type === "tool" && candidate.callID === task.parentCallID)
+  // One row, not the message's every part: a fan-out's message holds a part per task, each updated several times.
+  const row = store.db
+    .query("select data from part where message_id = ? and data ->> '$.callID' = ?")
+    .all(task.parentMessageID, task.parentCallID)
+  const part = parseRows<Part>(row).find((candidate): candidate is ToolPart => candidate.type === "tool")
   const dispatch = part && dispatchOf(part)
   if (!part || !dispatch || dispatch.metadata.taskID !== task.id) return
   if (dispatch.metadata.state === task.state) return
