@@ -86,6 +86,8 @@ export function renderLive(engine: Engine, rootID: string, options: LiveOptions 
     if (printed.has(key)) return
     printed.add(key)
     if (part.tool === "task" && part.metadata?.synthetic) return
+    // A call answered while its task goes on: the task's own lines show it from dispatch to end.
+    if (part.state.status !== "pending" && part.state.metadata?.background === true) return
     if (
       part.state.status === "running" &&
       part.tool === "task" &&

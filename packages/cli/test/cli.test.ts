@@ -21,7 +21,12 @@ test("the demo runs: tools, a blocking sub-agent, three background results deliv
     "Just one: greeting.txt",
   ])
     expect(stdout).toContain(text)
-  for (const job of ["Check spelling", "Suggest a title", "Summarise the file"]) expect(stdout).toContain(`- ${job}:`)
+  for (const job of ["Check spelling", "Suggest a title", "Summarise the file"]) {
+    expect(stdout).toContain(`- ${job}:`)
+    // A background call is shown by its task's lines, from running to completed, not also as a tool line.
+    expect(stdout).toMatch(new RegExp(`running +@general ${job}[^]*completed @general ${job}`))
+    expect(stdout).not.toContain(`task ${job} (background)`)
+  }
 }, 60_000)
 
 test("run: bad input gets a clear message and a non-zero exit", async () => {
