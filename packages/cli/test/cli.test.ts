@@ -5,6 +5,7 @@ import { gate, oneHeldChild } from "@tandem/testing/script"
 import { serve } from "@tandem/server/serve"
 import { TaskUpdated } from "@tandem/core/task/events"
 import { tandem as run } from "./tandem-process"
+import { readUntil } from "@tandem/testing/read-until"
 
 const entry = path.join(import.meta.dir, "..", "src", "index.ts")
 const tandem = (args: string[], cwd?: string) => run(args, { cwd })
@@ -145,15 +146,13 @@ test("tasks --watch follows task events of a running server as they happen", asy
     stderr: "pipe",
   })
   const reader = child.stdout.getReader()
-  let out = ""
-  while (!out.includes("tasks") && !out.includes("ses_")) out += new TextDecoder().decode((await reader.read()).value)
+  let out = await readUntil(reader, (text) => text.includes("tasks") || text.includes("ses_"))
   // The watcher lists first, then subscribes: wait for its event stream before dispatching.
   for (let i = 0; i < 500 && harness.engine.bus.size === listeners; i++) await Bun.sleep(10)
   const session = harness.engine.store.createSession({ directory: harness.directory })
   await harness.engine.runner.prompt(session.id, { parts: [{ type: "text", text: "go" }] })
   const task = harness.engine.background.list(session.id)[0]!
-  while (!out.includes(`${task.id}`) || !out.includes("running"))
-    out += new TextDecoder().decode((await reader.read()).value)
+  out = await readUntil(reader, (text) => text.includes(task.id) && text.includes("running"), out)
   expect(out).toContain("Watched job")
   child.kill()
   await child.exited

@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { tempProject } from "@tandem/testing/fixture"
+import { readUntil } from "@tandem/testing/read-until"
 
 // A full disk against a real `tandem serve`: the process runs under a file-size limit
 // (RLIMIT_FSIZE, `ulimit -f`), so a write past it fails with EFBIG the way a full filesystem
@@ -32,8 +33,7 @@ async function serveLimited(directory: string, data: string) {
   })
   processes.push(child)
   const reader = child.stdout.getReader()
-  let banner = ""
-  while (!banner.includes("\n")) banner += new TextDecoder().decode((await reader.read()).value)
+  const banner = await readUntil(reader, (text) => text.includes("\n"))
   reader.releaseLock()
   const url = /listening on (\S+)/.exec(banner)![1]!
   const call = async (method: string, route: string, body?: unknown) => {

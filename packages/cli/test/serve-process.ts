@@ -1,4 +1,5 @@
 import path from "node:path"
+import { readUntil } from "@tandem/testing/read-until"
 
 /**
  * `scripts/tandem serve` as a real process in `directory`, on `port` (default: any free one);
@@ -13,8 +14,7 @@ export async function startServe(directory: string, env: Record<string, string |
     env,
   })
   const reader = child.stdout.getReader()
-  let banner = ""
-  while (!banner.includes("\n")) banner += new TextDecoder().decode((await reader.read()).value)
+  const banner = await readUntil(reader, (text) => text.includes("\n"))
   reader.releaseLock()
   /** `banner` is what was read so far: the first line, and whatever came in the same chunk. */
   return { child, url: /listening on (\S+)/.exec(banner)![1]!, banner }

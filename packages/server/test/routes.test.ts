@@ -4,6 +4,7 @@ import { gate, lastUser } from "@tandem/testing/script"
 import { PermissionAsked } from "@tandem/core/permission/permission"
 import { SessionIdle } from "@tandem/core/session/events"
 import { createApp } from "../src/app"
+import { readUntil } from "@tandem/testing/read-until"
 
 const held = gate()
 const { engine, directory } = testEngine({
@@ -200,7 +201,7 @@ test("/global/event wraps each event with the directory; idle streams get heartb
   const frames: { directory: string; payload: { id: string; type: string } }[] = []
   let buffer = ""
   const next = async () => {
-    while (!buffer.includes("\n\n")) buffer += new TextDecoder().decode((await reader.read()).value)
+    buffer = await readUntil(reader, (text) => text.includes("\n\n"), buffer)
     const end = buffer.indexOf("\n\n")
     const frame = buffer.slice(0, end)
     buffer = buffer.slice(end + 2)

@@ -3,6 +3,7 @@ import path from "node:path"
 import { tempProject, testEngine } from "@tandem/testing/fixture"
 import { readEvents, type StreamEvent } from "../src/read-events"
 import { createApp } from "../src/app"
+import { readUntil } from "@tandem/testing/read-until"
 
 // Storage faults are never acknowledged: a change that was not committed is answered with a 503
 // naming the cause, no event announces it, and the data file stays intact.
@@ -82,8 +83,7 @@ test("a database locked by another process: 503 once the wait for the lock runs 
     db.run("rollback")`
   const holder = Bun.spawn([process.execPath, "-e", script], { stdin: "pipe", stdout: "pipe", stderr: "inherit" })
   const reader = holder.stdout.getReader()
-  let said = ""
-  while (!said.includes("locked")) said += new TextDecoder().decode((await reader.read()).value)
+  await readUntil(reader, (text) => text.includes("locked"))
 
   const refused = await post(app, "/session", { title: "locked out" })
   expect(refused.status).toBe(503)
