@@ -143,5 +143,7 @@ test("SIGKILL with isolated children and no attempts left: each is reported inte
     () => model.calls.filter((c) => lastUser(c).startsWith("CHILD idle")).length === 2,
   )
   expect(tasks.map((t: Json) => t.state)).toEqual(["interrupted", "interrupted"])
+  // The result says where the child's work would be; these children changed nothing, so no branch is left.
+  for (const task of tasks) expect(task.reason).toContain(`kept on branch tandem/${task.id}`)
   expect(git(directory, "status", "--porcelain")).toBe("")
 }, 90_000)

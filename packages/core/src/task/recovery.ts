@@ -25,7 +25,9 @@ export function recoveryPlan(tasks: TaskInfo[], maxAttempts: number, parentExist
     else if (task.state === "running")
       plan.interrupt.push({
         task,
-        reason: `the process stopped while this task ran, ${task.attempts} time(s); it was not resumed again (max_attempts ${maxAttempts})`,
+        reason:
+          `the process stopped while this task ran, ${task.attempts} time(s); it was not resumed again (max_attempts ${maxAttempts})` +
+          (task.worktree ? `; what it changed, if anything, is kept on branch ${task.worktree.branch}` : ""),
       })
     else if (task.delivery === "pending" && parentExists(task.parentSessionID)) plan.deliver.push(task)
   }
