@@ -1,27 +1,10 @@
 import { expect, test } from "bun:test"
 import { receipt, resultText } from "../../src/task/format"
-import type { TaskInfo } from "../../src/task/task-info"
+import { sampleTask } from "./sample-task"
 
 // The texts the parent's model reads about a background task: each is written to the prompt cache once per child.
 
-const task = (extra: Partial<TaskInfo> = {}): TaskInfo => ({
-  id: "ses_child",
-  parentSessionID: "ses_parent",
-  parentMessageID: "msg_a",
-  parentCallID: "call_a",
-  sessionID: "ses_child",
-  agent: "general",
-  model: { providerID: "p", modelID: "m" },
-  description: "Count words",
-  prompt: "Count the words of greeting.txt",
-  state: "queued",
-  attempts: 1,
-  usage: { tokens: { input: 120, output: 30, reasoning: 0, cache: { read: 0, write: 0 } }, cost: 0.5, steps: 2 },
-  time: { created: 1, started: 2, ended: 1502 },
-  delivery: "pending",
-  result: "10 words",
-  ...extra,
-})
+const task = sampleTask
 
 test("a receipt is the id and the state, with the child's session only when it is another id", () => {
   expect(receipt(task())).toBe("Background task started: ses_child (queued).")

@@ -5,6 +5,7 @@ import { resultPart } from "../../src/task/result-part"
 import type { TaskInfo, TaskState } from "../../src/task/task-info"
 import { TaskParameters } from "../../src/tool/task"
 import { byPrompt, background, dispatcher, setup, say, synthetic, closeEngines } from "./harness"
+import { sampleTask } from "./sample-task"
 
 // How a background task appears in its parent's transcript: one id, a valid call, upstream's metadata, true states.
 
@@ -91,26 +92,8 @@ test("the receipt's id continues the child with task_id, and task_status finds i
   expect(engine.background.list(parent.id)[0]).toMatchObject({ id, state: "completed", delivery: "collected" })
 })
 
-function finished(state: TaskState, extra: Partial<TaskInfo> = {}): TaskInfo {
-  return {
-    id: "ses_child",
-    parentSessionID: "ses_parent",
-    parentMessageID: "msg_a",
-    parentCallID: "call_a",
-    sessionID: "ses_child",
-    agent: "general",
-    model: { providerID: "p", modelID: "m" },
-    description: "Job",
-    prompt: "do it",
-    state,
-    attempts: 1,
-    usage: { tokens: { input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } }, cost: 0, steps: 1 },
-    time: { created: 1, started: 2, ended: 3 },
-    delivery: "delivered",
-    result: "partial words",
-    ...extra,
-  }
-}
+const finished = (state: TaskState, extra: Partial<TaskInfo> = {}) =>
+  sampleTask({ state, delivery: "delivered", result: "partial words", ...extra })
 
 test("a cancelled, failed or interrupted task is an error part with its reason, never a success", () => {
   const message = { id: "msg_b", sessionID: "ses_parent" } as AssistantMessage
