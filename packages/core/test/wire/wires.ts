@@ -1,3 +1,4 @@
+import { afterAll, afterEach, describe } from "bun:test"
 import { tempProject } from "@tandem/testing/fixture"
 import type { Responder } from "@tandem/testing/script"
 import { startScriptedAnthropic } from "@tandem/testing/scripted-anthropic"
@@ -110,3 +111,17 @@ export function wire(name: WireName) {
   }
 }
 export type Wire = ReturnType<typeof wire>
+
+/**
+ * One `describe` block per wire format, each with its scripted server and engines closed after
+ * every test; `body` declares the tests, the same for every wire.
+ */
+export function eachWire(body: (w: Wire, name: WireName) => void) {
+  for (const name of WIRES)
+    describe(`${name} wire`, () => {
+      const w = wire(name)
+      afterEach(() => w.closeAll())
+      afterAll(() => w.server.stop())
+      body(w, name)
+    })
+}
