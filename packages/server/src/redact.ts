@@ -1,3 +1,5 @@
+import { ADDRESS_OPTIONS } from "@tandem/core/config/secrets"
+
 /** Keys whose values are secrets and never leave the server. */
 const secret = /^(api[-_]?key|apikey|token|secret|password|authorization|auth)$/i
 
@@ -14,9 +16,6 @@ export function redact<T>(value: T): T {
   return out as T
 }
 
-/** Option names that hold an address, shown with the credentials in it masked by value. */
-const ADDRESS = new Set(["baseURL"])
-
 /** Every string in a value, at any depth, replaced by the mask. */
 function maskStrings(value: unknown): unknown {
   if (typeof value === "string") return "[redacted]"
@@ -32,7 +31,7 @@ function maskStrings(value: unknown): unknown {
 export function redactOptions(options: Record<string, unknown>) {
   const kept = redact(options)
   return Object.fromEntries(
-    Object.entries(kept).map(([key, value]) => [key, ADDRESS.has(key) ? value : maskStrings(value)]),
+    Object.entries(kept).map(([key, value]) => [key, ADDRESS_OPTIONS.has(key) ? value : maskStrings(value)]),
   )
 }
 

@@ -4,8 +4,7 @@ import type { ModelRef } from "../session/message"
 import type { SessionRunner } from "../session/prompt"
 import type { Store } from "../session/store"
 import type { Subagents } from "../task/subagents"
-import { formatResult } from "../tool/task"
-import { fail, type ToolOutcome } from "../tool/tool"
+import { runOutcome } from "../tool/task"
 import { closeToolTurn, openToolTurn, progressOf } from "./turn-parts"
 
 /** What the parent's model is asked once a command's sub-agent has answered. */
@@ -60,14 +59,7 @@ export function runSubtask(
       ok: false as const,
       error: thrown instanceof Error ? thrown.message : String(thrown),
     }))
-    const outcome: ToolOutcome = !result.ok
-      ? fail(result.error)
-      : {
-          title: call.description,
-          output: "output" in result ? result.output : formatResult(result.sessionID, result.text),
-          metadata: { sessionId: result.sessionID, agent: call.agent.name, ...result.metadata },
-          state: "state" in result ? result.state : undefined,
-        }
+    const outcome = runOutcome(result, call.description, call.agent.name)
     closeToolTurn(store, { message: opened.message, part, outcome, finish: abort.aborted ? undefined : "tool-calls" })
     if (abort.aborted) return false
     store.transaction(() => {

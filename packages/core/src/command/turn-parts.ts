@@ -2,7 +2,7 @@ import { ascending } from "../id/id"
 import { newAssistantMessage } from "../session/assistant-message"
 import type { AssistantMessage, ModelRef, Part, ToolPart, UserMessage } from "../session/message"
 import type { Store } from "../session/store"
-import { answeredState, isFailure, type ToolContext, type ToolOutcome } from "../tool/tool"
+import { outcomeState, type ToolContext, type ToolOutcome } from "../tool/tool"
 
 /** A part to write on a new message: the message fills in its ids. */
 export type NewPart = Part extends infer P
@@ -78,24 +78,11 @@ export function closeToolTurn(
   input: { message: AssistantMessage; part: ToolPart; outcome: ToolOutcome; finish?: string },
 ) {
   const { message, part, outcome } = input
-  const start = part.state.status === "running" ? part.state.time.start : Date.now()
-  const time = { start, end: Date.now() }
-  const live = part.state.status === "running" ? part.state.metadata : undefined
-  const metadata = { ...live, ...outcome.metadata }
-  const closed: ToolPart = isFailure(outcome)
-    ? { ...part, state: { status: "error", input: part.state.input, error: outcome.error, metadata, time } }
-    : {
-        ...part,
-        state: answeredState(outcome, {
-          status: "completed",
-          input: part.state.input,
-          output: outcome.output,
-          title: outcome.title,
-          metadata,
-          time,
-        }),
-      }
-  const done: AssistantMessage = { ...message, time: { ...message.time, completed: time.end }, finish: input.finish }
+  const running = part.state.status === "running" ? part.state : undefined
+  const end = Date.now()
+  const call = { input: part.state.input, metadata: running?.metadata, start: running?.time.start ?? end }
+  const closed: ToolPart = { ...part, state: outcomeState(outcome, call, end) }
+  const done: AssistantMessage = { ...message, time: { ...message.time, completed: end }, finish: input.finish }
   return store.transaction(() => {
     store.upsertPart(closed)
     store.upsertMessage(done)

@@ -8,7 +8,7 @@ export const MASK = "[redacted]"
 const MIN_LENGTH = 4
 
 /** Provider options that name an address, not a credential: shown, with any credentials in them masked. */
-const ADDRESS_OPTIONS = new Set(["baseURL"])
+export const ADDRESS_OPTIONS = new Set(["baseURL"])
 
 /** Option names whose values are credentials whatever they look like. */
 const CREDENTIAL_KEY = /key|token|secret|passw|auth|credential|cookie|signature|headers/i

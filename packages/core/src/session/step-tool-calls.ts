@@ -1,5 +1,5 @@
 import { ascending } from "../id/id"
-import { answeredState, fail, isFailure, type Tool, type ToolContext, type ToolOutcome } from "../tool/tool"
+import { fail, outcomeState, type Tool, type ToolContext, type ToolOutcome } from "../tool/tool"
 import { closeToolPart } from "./close-tool-part"
 import type { ToolPart } from "./message"
 import type { Store } from "./store"
@@ -105,25 +105,7 @@ export class StepToolCalls {
         fail(`tool ${part.tool} crashed: ${thrown instanceof Error ? thrown.message : String(thrown)}`),
       )
     const current = this.parts.get(part.callID) ?? running
-    const metadata = {
-      ...(current.state.status === "running" ? current.state.metadata : undefined),
-      ...outcome.metadata,
-    }
-    const time = { start, end: Date.now() }
-    this.save(
-      isFailure(outcome)
-        ? { ...part, state: { status: "error", input: args, error: outcome.error, metadata, time } }
-        : {
-            ...part,
-            state: answeredState(outcome, {
-              status: "completed",
-              input: args,
-              output: outcome.output,
-              title: outcome.title,
-              metadata,
-              time,
-            }),
-          },
-    )
+    const metadata = current.state.status === "running" ? current.state.metadata : undefined
+    this.save({ ...part, state: outcomeState(outcome, { input: args, metadata, start }) })
   }
 }

@@ -4,6 +4,7 @@ import type { Store } from "../session/store"
 import { answeredText } from "../session/answered-call"
 import { parseRows } from "../storage/db"
 import { TaskUpdated } from "./events"
+import { endedWithout } from "./result-part"
 import type { TaskInfo } from "./task-info"
 
 /** What a dispatch part keeps whatever its task's state: the call, its start and the receipt it was answered with. */
@@ -31,8 +32,7 @@ export function dispatchState(task: TaskInfo, dispatch: Dispatch, now = Date.now
   const time = { start, end: Math.max(task.time.ended ?? now, start) }
   if (task.state === "completed")
     return { status: "completed", input, output: receipt, title: task.description, metadata, time }
-  const why = task.reason ?? task.error ?? task.state
-  return { status: "error", input, error: `Task ${task.state}: ${why}`, metadata, time }
+  return { status: "error", input, error: endedWithout(task), metadata, time }
 }
 
 /** The dispatch a tool part records, or undefined when the part is not a background dispatch's. */

@@ -75,8 +75,12 @@ export function finishedState(
   const time = { start: task.time.started ?? task.time.created, end }
   if (task.state === "completed")
     return { status: "completed", input, output, title: `${task.description} (completed)`, metadata, time }
-  const why = task.reason ?? task.error ?? task.state
-  return { status: "error", input, error: `Task ${task.state}: ${why}\n${output}`, metadata, time }
+  return { status: "error", input, error: `${endedWithout(task)}\n${output}`, metadata, time }
+}
+
+/** How a task that did not complete ended, as its parts' errors begin: `Task cancelled: <reason>`. */
+export function endedWithout(task: TaskInfo) {
+  return `Task ${task.state}: ${task.reason ?? task.error ?? task.state}`
 }
 
 /** The `task` tool part that carries a result into the parent's transcript. */

@@ -3,7 +3,7 @@ import type { AgentInfo } from "../agent/agent"
 import type { BackgroundConfig } from "../config/config"
 import { Isolation } from "../agent/isolation"
 import type { ModelRef } from "../session/message"
-import { defineTool, fail, type ToolContext, type ToolSuccess } from "./tool"
+import { defineTool, fail, type ToolContext, type ToolOutcome, type ToolSuccess } from "./tool"
 import template from "./task.txt" with { type: "text" }
 
 /** How deep sub-agents may nest when `subagent_depth` is not configured. */
@@ -119,14 +119,22 @@ export function createTaskTool(input: { subagents: AgentInfo[]; limits: TaskLimi
         }
       }
       ctx.progress({ title: args.description, metadata: { agent: agent.name } })
-      const result = await input.runner.run({ ...args, parent: ctx, agent })
-      if (!result.ok) return fail(result.error, result.sessionID ? { sessionId: result.sessionID } : undefined)
-      return {
-        title: args.description,
-        output: "output" in result ? result.output : formatResult(result.sessionID, result.text),
-        metadata: { sessionId: result.sessionID, agent: agent.name, ...result.metadata },
-        state: "state" in result ? result.state : undefined,
-      }
+      return runOutcome(await input.runner.run({ ...args, parent: ctx, agent }), args.description, agent.name)
     },
   })
+}
+
+/**
+ * A blocking sub-agent run as the outcome of its `task` call (the tool's, or a subtask command's):
+ * the child's answer in opencode's form, or the receipt and the following state of a call moved
+ * to the background, or the failure.
+ */
+export function runOutcome(result: TaskRunResult, title: string, agent: string): ToolOutcome {
+  if (!result.ok) return fail(result.error, result.sessionID ? { sessionId: result.sessionID } : undefined)
+  return {
+    title,
+    output: "output" in result ? result.output : formatResult(result.sessionID, result.text),
+    metadata: { sessionId: result.sessionID, agent, ...result.metadata },
+    state: "state" in result ? result.state : undefined,
+  }
 }

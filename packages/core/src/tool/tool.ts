@@ -58,8 +58,28 @@ export function isFailure(outcome: ToolOutcome): outcome is ToolFailure {
   return "error" in outcome
 }
 
-/** The state a successful call is saved with: `completed`, unless the tool's work goes on (see `ToolSuccess.state`). */
-export function answeredState(outcome: ToolSuccess, completed: Extract<ToolState, { status: "completed" }>): ToolState {
+/**
+ * The state a call's part is saved with once its tool returned: an error for a failure; for a
+ * success `completed`, unless the tool's work goes on (see `ToolSuccess.state`). The metadata the
+ * part got while it ran stays, under the outcome's.
+ */
+export function outcomeState(
+  outcome: ToolOutcome,
+  call: { input: Record<string, unknown>; metadata?: Record<string, unknown>; start: number },
+  end = Date.now(),
+): ToolState {
+  const { input, start } = call
+  const metadata = { ...call.metadata, ...outcome.metadata }
+  const time = { start, end }
+  if (isFailure(outcome)) return { status: "error", input, error: outcome.error, metadata, time }
+  const completed = {
+    status: "completed" as const,
+    input,
+    output: outcome.output,
+    title: outcome.title,
+    metadata,
+    time,
+  }
   return outcome.state ? outcome.state(completed) : completed
 }
 
