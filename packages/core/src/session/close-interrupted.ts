@@ -1,6 +1,6 @@
 import { parseRows } from "../storage/db"
 import { closeToolPart } from "./close-tool-part"
-import type { AssistantMessage, Part } from "./message"
+import type { AssistantMessage, Part, ToolPart } from "./message"
 import type { Store } from "./store"
 
 /**
@@ -12,9 +12,15 @@ export type CloseScope = { sessions: string[] } | { directory: string }
 /**
  * Closes what a stopped process left open in `scope`: tool parts still pending or running end
  * with an error saying why, assistant messages without an end get one and an aborted error. One
- * transaction; returns the sessions touched.
+ * transaction; returns the sessions touched. A call answered while its work goes on is left open
+ * (its work ends it) and handed to `answered`, from the same read.
  */
-export function closeInterrupted(store: Store, reason: string, scope: CloseScope): string[] {
+export function closeInterrupted(
+  store: Store,
+  reason: string,
+  scope: CloseScope,
+  answered?: (part: ToolPart) => void,
+): string[] {
   const now = Date.now()
   const touched = new Set<string>()
   if ("sessions" in scope && !scope.sessions.length) return []
@@ -30,6 +36,7 @@ export function closeInterrupted(store: Store, reason: string, scope: CloseScope
     for (const part of parts) {
       if (!inScope(part.sessionID)) continue
       const closed = closeToolPart(part, reason, now)
+      if (!closed && part.type === "tool") answered?.(part)
       if (!closed) continue
       store.upsertPart(closed)
       touched.add(part.sessionID)

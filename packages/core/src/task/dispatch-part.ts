@@ -66,22 +66,14 @@ export function followDispatchParts(bus: Bus, store: Store) {
 }
 
 /**
- * At start: every dispatch part still running in a session `inScope` is brought up to its task's
- * state (a process that stopped between ending a task and writing its part), and one whose task
- * is gone (its child session was deleted) ends as an error saying so. No part is left spinning.
+ * At a take-over: the dispatch parts a stopped process left running (`parts`, as `closeInterrupted`
+ * hands them over) are brought up to their tasks' states (a process that stopped between ending a
+ * task and writing its part), and one whose task is gone (its child session was deleted) ends as
+ * an error saying so. No part is left spinning.
  */
-export function settleDispatchParts(
-  store: Store,
-  task: (id: string) => TaskInfo | undefined,
-  inScope: (sessionID: string) => boolean,
-) {
-  const rows = store.db
-    .query(
-      "select data from part where data ->> '$.type' = 'tool' and data ->> '$.state.status' = 'running' and data ->> '$.state.metadata.background' = 1",
-    )
-    .all()
-  for (const part of parseRows<ToolPart>(rows)) {
-    const dispatch = inScope(part.sessionID) ? dispatchOf(part) : undefined
+export function settleDispatchParts(store: Store, task: (id: string) => TaskInfo | undefined, parts: ToolPart[]) {
+  for (const part of parts) {
+    const dispatch = dispatchOf(part)
     if (!dispatch) continue
     const found = task(String(dispatch.metadata.taskID))
     if (found) syncDispatchPart(store, found)

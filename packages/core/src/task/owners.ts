@@ -1,6 +1,7 @@
 import type { Bus } from "../bus/bus"
 import { closeInterrupted } from "../session/close-interrupted"
 import { SessionStatusChanged } from "../session/events"
+import type { ToolPart } from "../session/message"
 import type { Store } from "../session/store"
 import { HEARTBEAT_MS, Instances } from "../storage/instances"
 import { Leases } from "../storage/leases"
@@ -91,7 +92,7 @@ export class Owners {
 
   /**
    * Claims the orphaned turns and tasks of this project in one transaction (closing the dead
-   * turns' open parts in it), then resumes the tasks. At start, sessions with open parts and no
+   * turns' open parts in it, and bringing their dispatch parts up to their tasks), then resumes the tasks. At start, sessions with open parts and no
    * turn row at all (left by a version that did not record turns) are closed too.
    */
   takeOver(initial: boolean): RecoveryReport {
@@ -99,9 +100,10 @@ export class Owners {
     const { closed, tasks } = store.transaction(() => {
       const dead = leases.claimTurns(instances.directory)
       if (initial) leases.forgetSessionless()
-      const closed = closeInterrupted(store, REASON, initial ? { directory: instances.directory } : { sessions: dead })
-      const here = (sessionID: string) => store.getSession(sessionID)?.directory === instances.directory
-      if (initial) settleDispatchParts(store, (id) => background.get(id), here)
+      const answered: ToolPart[] = []
+      const scope = initial ? { directory: instances.directory } : { sessions: dead }
+      const closed = closeInterrupted(store, REASON, scope, (part) => answered.push(part))
+      settleDispatchParts(store, (id) => background.get(id), answered)
       return { closed, tasks: leases.claimTasks(instances.directory) }
     })
     return { closed, ...background.recover(tasks) }

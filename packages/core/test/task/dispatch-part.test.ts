@@ -3,6 +3,8 @@ import { gate, lastToolResults, lastUser, type ScriptRequest } from "@tandem/tes
 import { INTERRUPTED_TOOL } from "../../src/session/to-model"
 import { TaskDelivered, TaskUpdated } from "../../src/task/events"
 import { settleDispatchParts } from "../../src/task/dispatch-part"
+import { closeInterrupted } from "../../src/session/close-interrupted"
+import type { ToolPart } from "../../src/session/message"
 import { background, setup, say, closeEngines, dispatchParts } from "./harness"
 
 // A background dispatch's own tool part shows its task as it stands: queued and running are not
@@ -97,9 +99,12 @@ test("at start, a dispatch part left running is brought to its task's end, and o
   // As a process that stopped after ending A in the ledger but before writing its part would leave them.
   const ended = { ...a!, state: "completed" as const, time: { ...a!.time, ended: Date.now() } }
   const lookup = (id: string) => (id === a!.id ? ended : undefined)
-  settleDispatchParts(engine.store, lookup, () => false)
+  // The close of a stopped process's parts leaves dispatch parts open and hands them over.
+  const answered: ToolPart[] = []
+  closeInterrupted(engine.store, "stopped", { sessions: [parent.id] }, (part) => answered.push(part))
+  expect(answered.map((p) => p.id)).toEqual(dispatchParts(engine, parent.id).map((p) => p.id))
   expect(dispatchParts(engine, parent.id).map((p) => p.state.status)).toEqual(["running", "running"])
-  settleDispatchParts(engine.store, lookup, (sessionID) => sessionID === parent.id)
+  settleDispatchParts(engine.store, lookup, answered)
   const [partA, partB] = dispatchParts(engine, parent.id)
   expect(partA!.state).toMatchObject({ status: "completed", metadata: { state: "completed", taskID: a!.id } })
   expect(partB!.state).toMatchObject({ status: "error", error: "Task gone: its session was deleted" })
